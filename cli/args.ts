@@ -1,0 +1,34 @@
+// Command-line parsing: every setting's flag comes from the config bindings, so a flag, its
+// environment variable and its config-file key can never drift apart.
+import { parseArgs } from 'node:util'
+import { SETTING_BINDINGS } from '../runtime/config.ts'
+import { ConfigError } from '../runtime/errors.ts'
+
+export interface ParsedArgs {
+  command: string | undefined
+  positionals: string[]
+  flags: Record<string, string | boolean | undefined>
+}
+
+const EXTRA_FLAGS = {
+  config: { type: 'string' },
+  format: { type: 'string' },
+  file: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+export function parseCommandLine(argv: readonly string[]): ParsedArgs {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { ...EXTRA_FLAGS }
+  for (const binding of SETTING_BINDINGS) options[binding.flag] = { type: binding.type === 'boolean' ? 'boolean' : 'string' }
+  options['no-dedup'] = { type: 'boolean' }
+  let parsed: ReturnType<typeof parseArgs>
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error))
+  }
+  const flags = parsed.values as Record<string, string | boolean | undefined>
+  if (flags['no-dedup'] === true) flags.dedup = false
+  const [command, ...positionals] = parsed.positionals
+  return { command, positionals, flags }
+}

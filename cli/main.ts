@@ -1,0 +1,60 @@
+// Entry of the `pulse` command: parses the command line and configuration once, then runs one command.
+// Errors a user can fix (bad settings) print one line; anything else is logged with its cause.
+import { loadConfig, type Config } from '../runtime/config.ts'
+import { createLogger } from '../runtime/logger.ts'
+import { createRegistry } from '../runtime/metrics.ts'
+import { ConfigError } from '../runtime/errors.ts'
+import { parseCommandLine } from './args.ts'
+import { usage } from './usage.ts'
+import { runAll } from './run.ts'
+import { runQuery } from './query.ts'
+import { runMigrate } from './migrate.ts'
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let config: Config
+  let parsed: ReturnType<typeof parseCommandLine>
+  try {
+    parsed = parseCommandLine(argv)
+    if (parsed.flags.help === true || parsed.command === undefined || parsed.command === 'help') {
+      process.stdout.write(usage())
+      return parsed.command === undefined && parsed.flags.help !== true ? 2 : 0
+    }
+    const configFile = parsed.flags.config
+    config = loadConfig({ flags: parsed.flags, env: process.env, ...(typeof configFile === 'string' ? { file: configFile } : {}) })
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`pulse: ${error.message}\n`)
+      return 2
+    }
+    throw error
+  }
+  const logger = createLogger({ level: config.logLevel })
+  const runtime = { config, logger, registry: createRegistry() }
+  try {
+    switch (parsed.command) {
+      case 'run':
+        return await runAll(runtime, process.stdout)
+      case 'query':
+        await runQuery(config, parsed.positionals.join(' '), stringFlag(parsed.flags.format) ?? 'PrettyCompactMonoBlock', process.stdout)
+        return 0
+      case 'migrate':
+        return await runMigrate(runtime, process.stdout)
+      default:
+        process.stderr.write(`pulse: unknown command "${parsed.command}"\n\n${usage()}`)
+        return 2
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`pulse: ${error.message}\n`)
+      return 2
+    }
+    const message = error instanceof Error ? error.message : String(error)
+    logger.error({ err: error }, message)
+    process.stderr.write(`pulse: ${message}\n`)
+    return 1
+  }
+}
+
+function stringFlag(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined
+}

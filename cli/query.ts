@@ -1,0 +1,36 @@
+// `pulse query`: runs SQL against the pipeline's ClickHouse and prints the result in any ClickHouse
+// output format. Embedded data in use by a live `pulse run` is queried through that run's HTTP
+// interface; otherwise the data directory is opened directly, or a server is asked over HTTP.
+import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import type { Config } from '../runtime/config.ts'
+import { connectClickHouse } from '../sinks/clickhouse/connection.ts'
+import { findLiveRun } from './run-file.ts'
+import { ConfigError } from '../runtime/errors.ts'
+
+const READ_STATEMENT = /^\s*(SELECT|WITH|SHOW|DESCRIBE|DESC|EXPLAIN|EXISTS|\()/i
+const HAS_FORMAT = /\bFORMAT\s+[A-Za-z0-9_]+\s*;?\s*$/i
+
+export async function runQuery(config: Config, sql: string | undefined, format: string, out: NodeJS.WritableStream): Promise<void> {
+  if (sql === undefined || sql.trim() === '') throw new ConfigError('pulse query needs the SQL to run, e.g. pulse query "SELECT count() FROM pulse.client_events"')
+  const { client, close } = openClient(config)
+  try {
+    const statement = READ_STATEMENT.test(sql) && !HAS_FORMAT.test(sql) ? `${sql.trim().replace(/;$/, '')} FORMAT ${format}` : sql
+    const result = await client.exec({ query: statement })
+    for await (const chunk of result.stream) out.write(chunk as Buffer)
+  } finally {
+    await close()
+  }
+}
+
+function openClient(config: Config): { client: ClickHouseClient; close: () => Promise<void> } {
+  const { clickhouse } = config
+  if (clickhouse.url === undefined) {
+    const live = findLiveRun(clickhouse.dataDir)
+    if (live !== undefined) {
+      const client = createClient({ url: `http://127.0.0.1:${live.queryPort}` })
+      return { client, close: () => client.close() }
+    }
+  }
+  const connection = connectClickHouse(clickhouse)
+  return { client: connection.client, close: () => connection.close() }
+}

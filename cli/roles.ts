@@ -1,0 +1,128 @@
+// The pieces each role is built from, so `pulse run` (all roles in one process), `pulse produce` and
+// `pulse process` assemble the same objects the same way.
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import type { KinesisClient } from '@aws-sdk/client-kinesis'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { Config } from '../runtime/config.ts'
+import { connectClickHouse, type ClickHouse } from '../sinks/clickhouse/connection.ts'
+import { ClickHouseSink } from '../sinks/clickhouse/sink.ts'
+import { createSinkMetrics } from '../sinks/clickhouse/metrics.ts'
+import { CheckpointStore } from '../sinks/clickhouse/checkpoint-store.ts'
+import { createKinesisClient, streamNames } from '../processors/source/kinesis/client.ts'
+import { startKinesisEmulator, type KinesisEmulator } from '../infra/kinesis/emulator.ts'
+import { KinesisTransport } from '../producers/kinesis/kinesis-transport.ts'
+import { createProducerMetrics, type ProducerMetrics } from '../producers/metrics.ts'
+import { KinesisSource } from '../processors/source/kinesis/kinesis-source.ts'
+import { createSourceMetrics } from '../processors/source/metrics.ts'
+import { StreamProcessor } from '../processors/stream-processor.ts'
+import type { RecordKind } from '../schemas/types.ts'
+import type { Source } from '../processors/source/types.ts'
+
+export interface Runtime {
+  config: Config
+  logger: Logger
+  registry: Registry
+}
+
+export interface SinkParts {
+  clickhouse: ClickHouse
+  sink: ClickHouseSink
+  store: CheckpointStore
+}
+
+export async function openSink(runtime: Runtime, signal: AbortSignal): Promise<SinkParts> {
+  const { config, logger, registry } = runtime
+  const clickhouse = connectClickHouse(config.clickhouse)
+  const sink = new ClickHouseSink(clickhouse, {
+    database: config.clickhouse.database,
+    metrics: sinkMetricsOnce(registry),
+    logger: logger.child({ component: 'sink' }),
+    signal,
+  })
+  const report = await sink.start()
+  logger.info({ clickhouse: clickhouse.location, database: sink.database, applied: report.applied }, 'ClickHouse schema ready')
+  const store = new CheckpointStore(clickhouse.client, config.clickhouse.database, `${hostname()}:${process.pid}`)
+  return { clickhouse, sink, store }
+}
+
+// The sink and the flusher share one set of sink metrics per registry.
+const sinkMetricsByRegistry = new WeakMap<Registry, ReturnType<typeof createSinkMetrics>>()
+export function sinkMetricsOnce(registry: Registry): ReturnType<typeof createSinkMetrics> {
+  let metrics = sinkMetricsByRegistry.get(registry)
+  if (metrics === undefined) {
+    metrics = createSinkMetrics(registry)
+    sinkMetricsByRegistry.set(registry, metrics)
+  }
+  return metrics
+}
+
+export interface KinesisParts {
+  client: KinesisClient
+  streams: Record<RecordKind, string>
+  emulator: KinesisEmulator | undefined
+}
+
+/** Connects to Kinesis; on the embedded default, first starts the emulator with its data in the data directory. */
+export async function openKinesis(runtime: Runtime, embedded: boolean): Promise<KinesisParts> {
+  const { config, logger } = runtime
+  let emulator: KinesisEmulator | undefined
+  let endpoint = config.kinesis.endpoint
+  if (endpoint === undefined && embedded) {
+    emulator = await startKinesisEmulator({ port: config.kinesis.emulatorPort, persistDir: join(config.clickhouse.dataDir, 'kinesis') })
+    endpoint = emulator.endpoint
+    logger.info({ endpoint }, 'Kinesis emulator started')
+  }
+  const client = createKinesisClient({ endpoint, region: config.kinesis.region })
+  return { client, streams: streamNames(config.kinesis.streamPrefix), emulator }
+}
+
+export function kinesisTransport(runtime: Runtime, kinesis: KinesisParts): { transport: KinesisTransport; metrics: ProducerMetrics } {
+  const metrics = createProducerMetrics(runtime.registry)
+  const transport = new KinesisTransport({
+    client: kinesis.client,
+    shards: runtime.config.kinesis.shards,
+    metrics,
+    logger: runtime.logger.child({ component: 'producer' }),
+  })
+  return { transport, metrics }
+}
+
+export function kinesisSource(runtime: Runtime, kinesis: KinesisParts, store: CheckpointStore): Source {
+  return new KinesisSource({
+    client: kinesis.client,
+    streams: Object.values(kinesis.streams),
+    loadCheckpoints: (stream) => store.load('kinesis', stream),
+    pollIntervalMs: runtime.config.kinesis.pollIntervalMs,
+    metrics: createSourceMetrics(runtime.registry),
+    logger: runtime.logger.child({ component: 'source' }),
+  })
+}
+
+export function kindOfStream(streams: Record<RecordKind, string>): (stream: string) => RecordKind {
+  const byStream = new Map(Object.entries(streams).map(([kind, stream]) => [stream, kind as RecordKind]))
+  return (stream) => {
+    const kind = byStream.get(stream)
+    if (kind === undefined) throw new Error(`no record kind is read from stream ${stream}`)
+    return kind
+  }
+}
+
+export function streamProcessor(runtime: Runtime, parts: SinkParts, source: Source, streams: Record<RecordKind, string>, onFatal: (error: unknown) => void): StreamProcessor {
+  const { config } = runtime
+  return new StreamProcessor({
+    source,
+    sink: parts.sink,
+    store: parts.store,
+    client: parts.clickhouse.client,
+    kindOf: kindOfStream(streams),
+    registry: runtime.registry,
+    logger: runtime.logger.child({ component: 'processor' }),
+    batchRows: config.clickhouse.batchRows,
+    flushIntervalMs: config.clickhouse.flushIntervalMs,
+    dedup: config.clickhouse.dedup,
+    sinkMetrics: sinkMetricsOnce(runtime.registry),
+    onFatal,
+  })
+}

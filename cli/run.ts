@@ -1,0 +1,114 @@
+// `pulse run`: every role in one process. On the embedded default it starts a Kinesis emulator and
+// the ClickHouse engine in the data directory, generates traffic, processes it into ClickHouse, serves
+// /metrics and the ClickHouse HTTP interface, prints a status line a second, and on Ctrl-C or after
+// --duration stops producing, lets the processor catch up, flushes everything and prints a summary.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createClientTraffic } from '../producers/generators/client-traffic.ts'
+import { createFlowTraffic } from '../producers/generators/flow-traffic.ts'
+import { driveTraffic } from '../producers/driver.ts'
+import { serveOps } from '../runtime/ops-server.ts'
+import { serveEmbeddedClickHouse } from '../sinks/clickhouse/embedded-http.ts'
+import { writeRunFile } from './run-file.ts'
+import { formatStatus, readTotals, type Totals } from './status.ts'
+import { kinesisSource, kinesisTransport, openKinesis, openSink, streamProcessor, type Runtime } from './roles.ts'
+import { stopSignal } from './signals.ts'
+
+const CATCH_UP_LIMIT_MS = 15_000
+
+export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Promise<number> {
+  const { config, logger, registry } = runtime
+  const stopping = stopSignal(config.duration)
+  const cleanups: (() => Promise<void> | void)[] = []
+  let fatal: unknown
+  try {
+    const sinkParts = await openSink(runtime, stopping.hardStop)
+    cleanups.push(() => sinkParts.clickhouse.close())
+    const kinesis = await openKinesis(runtime, true)
+    if (kinesis.emulator !== undefined) cleanups.push(() => kinesis.emulator?.stop())
+    const { transport } = kinesisTransport(runtime, kinesis)
+    await transport.ensureStreams(Object.values(kinesis.streams))
+
+    const source = kinesisSource(runtime, kinesis, sinkParts.store)
+    const processor = streamProcessor(runtime, sinkParts, source, kinesis.streams, (error) => {
+      fatal = error
+      stopping.stop()
+    })
+    const ops = await serveOps(registry, config.http.metricsPort, {
+      source: () => source.isConnected,
+      sink: () => sinkParts.sink.isWritable,
+    })
+    cleanups.push(() => ops.close())
+    if (sinkParts.clickhouse.embedded !== undefined) {
+      const queries = await serveEmbeddedClickHouse(sinkParts.clickhouse.embedded, config.http.queryPort, logger)
+      cleanups.push(() => queries.close())
+      cleanups.push(writeRunFile(config.clickhouse.dataDir, { pid: process.pid, queryPort: queries.port, metricsPort: ops.port }))
+      logger.info({ queryPort: queries.port }, 'embedded ClickHouse served over HTTP')
+    }
+    logger.info({ metrics: `http://127.0.0.1:${ops.port}/metrics` }, 'operations endpoint up')
+    await processor.start()
+
+    const producing = new AbortController()
+    const start = Date.now()
+    const traffics = [
+      { traffic: createClientTraffic({ seed: config.producer.seed, startTime: start, ratePerSecond: config.producer.clientRate, viewers: config.producer.viewers }), ratePerSecond: config.producer.clientRate },
+      { traffic: createFlowTraffic({ seed: config.producer.seed, startTime: start, ratePerSecond: config.producer.flowRate }), ratePerSecond: config.producer.flowRate },
+    ]
+    const driving = driveTraffic({ transport, streams: kinesis.streams, traffics, logger, signal: producing.signal })
+    driving.catch((error: unknown) => {
+      fatal = error
+      stopping.stop()
+    })
+
+    const first = await readTotals(registry, processor.recordsProcessed)
+    await printStatusUntilStopped(runtime, out, start, first, () => processor.recordsProcessed, stopping.stopped)
+
+    producing.abort()
+    await driving.catch(() => undefined)
+    await catchUp(runtime, () => processor.recordsProcessed)
+    await processor.stop()
+    await transport.close()
+    const totals = await readTotals(registry, processor.recordsProcessed)
+    out.write(summary(totals, (Date.now() - start) / 1000, config.clickhouse.database))
+  } catch (error) {
+    fatal ??= error
+  } finally {
+    stopping.dispose()
+    for (const cleanup of cleanups.reverse()) await cleanup()
+  }
+  if (fatal !== undefined) throw fatal
+  return 0
+}
+
+async function printStatusUntilStopped(runtime: Runtime, out: NodeJS.WritableStream, start: number, first: Totals, processed: () => number, stopped: Promise<void>): Promise<void> {
+  let before = first
+  let done = false
+  void stopped.then(() => (done = true))
+  while (!done) {
+    await Promise.race([sleep(1000), stopped])
+    if (done) break
+    const now = await readTotals(runtime.registry, processed())
+    out.write(`${formatStatus((Date.now() - start) / 1000, now, before, 1)}\n`)
+    before = now
+  }
+}
+
+/** After producing stops, waits (bounded) until the processor has read everything produced. */
+async function catchUp(runtime: Runtime, processed: () => number): Promise<void> {
+  const deadline = Date.now() + CATCH_UP_LIMIT_MS
+  while (Date.now() < deadline) {
+    const totals = await readTotals(runtime.registry, processed())
+    if (totals.processed >= totals.produced) return
+    await sleep(200)
+  }
+  runtime.logger.warn('stopping before the processor caught up; the rest stays on the stream for the next run')
+}
+
+function summary(totals: Totals, seconds: number, database: string): string {
+  return [
+    '',
+    `Pulse ran ${seconds.toFixed(1)} s: produced ${totals.produced.toLocaleString('en-US')} records, processed ${totals.processed.toLocaleString('en-US')},`,
+    `wrote ${totals.rowsWritten.toLocaleString('en-US')} rows to ClickHouse, ${totals.deadLetters.toLocaleString('en-US')} dead letters.`,
+    `Try: npx pulse query "SELECT event_type, count() FROM ${database}.client_events GROUP BY event_type ORDER BY 2 DESC"`,
+    '',
+  ].join('\n')
+}

@@ -1,0 +1,22 @@
+// The help text, built from the settings table so every flag is listed with its environment variable.
+import { SETTING_BINDINGS } from '../runtime/config.ts'
+
+export function usage(): string {
+  const settings = SETTING_BINDINGS.map((binding) => `  --${binding.flag.padEnd(22)} ${binding.env}`).join('\n')
+  return `pulse: real-time event pipeline (Kinesis or Kafka in, ClickHouse out)
+
+Usage:
+  pulse run [settings]                 produce, process and sink in one process (embedded default:
+                                       Kinesis emulator + ClickHouse engine in --data-dir)
+  pulse produce [clients|flows] [--file PATH|-] [settings]
+                                       put generated traffic (or a VPC flow log file) on the stream
+  pulse process [settings]             consume, process and write to ClickHouse
+  pulse query [--format FMT] "SQL"     query the same ClickHouse (works while \`pulse run\` runs)
+  pulse migrate [settings]             create or update the ClickHouse schema
+
+Settings (flag, environment variable; also keys of a --config YAML/JSON file):
+${settings}
+  --no-dedup                 same as --dedup false
+  --config PATH              YAML or JSON file with settings
+`
+}

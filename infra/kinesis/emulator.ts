@@ -1,0 +1,98 @@
+// Starts the Kinesis emulator for the embedded default and the tests: kinesis-mock (npm
+// `kinesis-local`, the emulator LocalStack uses), run as a child Node process. It enforces the real
+// API's shard and request rules, unlike kinesalite; it does not enforce throughput limits.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { dirname, join, resolve } from 'node:path'
+import { mkdirSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ListStreamsCommand } from '@aws-sdk/client-kinesis'
+import { createKinesisClient } from '../../processors/source/kinesis/client.ts'
+
+export interface EmulatorOptions {
+  /** Plain-HTTP port; 0 picks a free one. */
+  port: number
+  /** Keep the streams' data here across restarts (the emulator writes it every second). */
+  persistDir?: string | undefined
+  startTimeoutMs?: number
+}
+
+export interface KinesisEmulator {
+  endpoint: string
+  port: number
+  stop(): Promise<void>
+}
+
+export async function startKinesisEmulator(options: EmulatorOptions): Promise<KinesisEmulator> {
+  const port = options.port === 0 ? await freePort() : options.port
+  const tlsPort = await freePort()
+  const main = createRequire(import.meta.url).resolve('kinesis-local/main.js')
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KINESIS_MOCK_PLAIN_PORT: String(port),
+    KINESIS_MOCK_TLS_PORT: String(tlsPort),
+    KINESIS_MOCK_CERT_PATH: join(dirname(main), 'server.json'),
+    LOG_LEVEL: 'ERROR',
+    CREATE_STREAM_DURATION: '50ms',
+    SHARD_LIMIT: '200',
+  }
+  if (options.persistDir !== undefined) {
+    const dir = resolve(options.persistDir)
+    mkdirSync(dir, { recursive: true })
+    Object.assign(env, { SHOULD_PERSIST_DATA: 'true', LOAD_DATA_IF_EXISTS: 'true', PERSIST_PATH: dir, PERSIST_INTERVAL: '1s' })
+  }
+  const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+  const stderr = collectTail(child)
+  const endpoint = `http://127.0.0.1:${port}`
+  await waitUntilServing(endpoint, child, stderr, options.startTimeoutMs ?? 30_000)
+  return { endpoint, port, stop: () => stopChild(child) }
+}
+
+async function waitUntilServing(endpoint: string, child: ChildProcess, stderr: () => string, timeoutMs: number): Promise<void> {
+  const client = createKinesisClient({ endpoint, region: 'us-east-1' })
+  const deadline = Date.now() + timeoutMs
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`Kinesis emulator exited with code ${child.exitCode}: ${stderr()}`)
+      try {
+        await client.send(new ListStreamsCommand({}))
+        return
+      } catch {
+        if (Date.now() > deadline) throw new Error(`Kinesis emulator not answering at ${endpoint} after ${timeoutMs} ms: ${stderr()}`)
+        await sleep(100)
+      }
+    }
+  } finally {
+    client.destroy()
+  }
+}
+
+function collectTail(child: ChildProcess): () => string {
+  let tail = ''
+  child.stderr?.on('data', (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-4000)
+  })
+  return () => tail
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((done) => child.once('exit', () => done()))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+  await exited
+  clearTimeout(timer)
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolvePort(port))
+    })
+  })
+}

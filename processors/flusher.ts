@@ -1,0 +1,145 @@
+// Moves sealed blocks into ClickHouse and only then commits their source positions. For each round:
+// record the intent (partition, block range) in the checkpoint table, insert every table's rows with a
+// token derived from (table, source, partition, range), then commit the range's end. A crash anywhere
+// in between replays from the last commit, the intent forces the same cut, the tokens repeat, and
+// ClickHouse drops what had already landed.
+import { createHash } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Checkpoint, CheckpointStore } from '../sinks/clickhouse/checkpoint-store.ts'
+import type { PartitionSegments, Segment } from '../sinks/clickhouse/segments.ts'
+import type { ClickHouseSink, RejectedRow, Row } from '../sinks/clickhouse/sink.ts'
+import type { SinkMetrics } from '../sinks/clickhouse/metrics.ts'
+import type { Rollup } from './rollups.ts'
+import type { Source } from './source/types.ts'
+
+export interface FlusherOptions {
+  source: Source
+  segments: PartitionSegments
+  sink: ClickHouseSink
+  store: CheckpointStore
+  metrics: SinkMetrics
+  logger: Logger
+  rollups: readonly Rollup[]
+  /** Send deduplication tokens and record intents; off only to demonstrate what they prevent. */
+  dedup: boolean
+}
+
+export function partitionKey(stream: string, partition: string): string {
+  return `${stream}/${partition}`
+}
+
+export class Flusher {
+  private readonly committed = new Map<string, string | undefined>()
+  private running: Promise<void> = Promise.resolve()
+
+  constructor(private readonly options: FlusherOptions) {}
+
+  /** Learns a partition's checkpoint when it is assigned and re-arms its pending cut. */
+  adopt(checkpoint: Checkpoint): void {
+    const key = partitionKey(checkpoint.stream, checkpoint.partition)
+    this.committed.set(key, checkpoint.position)
+    if (checkpoint.pending !== undefined && this.options.dedup) {
+      this.options.segments.forceCut(key, checkpoint.pending.to)
+      this.options.logger.info({ partition: key, pending: checkpoint.pending }, 'replaying an unconfirmed block with its recorded range')
+    }
+  }
+
+  /** Flushes what is due (or everything); calls are serialised so blocks of a partition stay in order. */
+  flush(all = false): Promise<void> {
+    this.running = this.running.then(() => this.flushNow(all))
+    return this.running
+  }
+
+  private async flushNow(all: boolean): Promise<void> {
+    const sealed = this.options.segments.takeSealed(Date.now(), all)
+    // One block per partition per round: a recorded intent names exactly one range.
+    for (const round of rounds(sealed)) await this.flushRound(round)
+  }
+
+  private async flushRound(segments: Segment[]): Promise<void> {
+    const { store, source, dedup } = this.options
+    if (dedup) await store.write(segments.map((segment) => this.checkpoint(segment, this.committed.get(segment.partition), segment)))
+    await Promise.all(segments.map((segment) => this.insertSegment(segment)))
+    await store.write(segments.map((segment) => this.checkpoint(segment, segment.to, undefined)))
+    for (const segment of segments) {
+      this.committed.set(segment.partition, segment.to)
+      const { stream, partition } = splitKey(segment.partition)
+      await source.commit(stream, partition, segment.to)
+      this.options.segments.release(segment)
+    }
+  }
+
+  private async insertSegment(segment: Segment): Promise<void> {
+    const blocks = new Map<string, Row[]>()
+    for (const [table, content] of segment.tables) blocks.set(table, content.rows)
+    for (const rollup of this.options.rollups) {
+      const derived = rollup(segment.tables)
+      if (derived !== undefined && derived.rows.length > 0) blocks.set(derived.table, derived.rows)
+    }
+    const rejected = await Promise.all([...blocks].map(([table, rows]) => this.options.sink.write({ table, rows, token: this.token(table, segment) })))
+    const refused = rejected.flat()
+    if (refused.length > 0) await this.deadLetterRefused(segment, refused)
+    this.observeFreshness(segment)
+  }
+
+  private async deadLetterRefused(segment: Segment, refused: RejectedRow[]): Promise<void> {
+    this.options.logger.warn({ partition: segment.partition, rows: refused.length }, 'ClickHouse refused rows; sending them to dead_letters')
+    const now = Date.now()
+    const rows = refused.map((rejection) => ({
+      received_time: now,
+      stage: 'sink',
+      reason: 'sink_rejected',
+      detail: `${rejection.table}: ${rejection.error}`.slice(0, 2000),
+      kind: rejection.table,
+      source: this.options.source.name,
+      stream: splitKey(segment.partition).stream,
+      partition: segment.partition,
+      position: String(rejection.row.source_position ?? segment.to),
+      raw_base64: Buffer.from(JSON.stringify(rejection.row)).toString('base64'),
+      raw_preview: JSON.stringify(rejection.row).slice(0, 512),
+    }))
+    const token = this.token('dead_letters', segment)
+    await this.options.sink.write({ table: 'dead_letters', rows, token: token === undefined ? undefined : `${token}/refused` })
+  }
+
+  private observeFreshness(segment: Segment): void {
+    const now = Date.now()
+    for (const [table, content] of segment.tables) {
+      const histogram = this.options.metrics.freshnessSeconds
+      for (const eventTime of content.eventTimesMs) histogram.observe({ table }, Math.max(0, (now - eventTime) / 1000))
+    }
+  }
+
+  private token(table: string, segment: Segment): string | undefined {
+    if (!this.options.dedup) return undefined
+    const identity = `${table}|${this.options.source.name}|${segment.partition}|${segment.from}|${segment.to}`
+    return createHash('sha256').update(identity).digest('hex').slice(0, 40)
+  }
+
+  private checkpoint(segment: Segment, position: string | undefined, pending: Segment | undefined): Checkpoint {
+    const { stream, partition } = splitKey(segment.partition)
+    return {
+      source: this.options.source.name,
+      stream,
+      partition,
+      position,
+      pending: pending === undefined ? undefined : { from: pending.from, to: pending.to },
+    }
+  }
+}
+
+function rounds(sealed: readonly Segment[]): Segment[][] {
+  const result: Segment[][] = []
+  const depth = new Map<string, number>()
+  for (const segment of sealed) {
+    const index = depth.get(segment.partition) ?? 0
+    depth.set(segment.partition, index + 1)
+    ;(result[index] ??= []).push(segment)
+  }
+  return result
+}
+
+function splitKey(key: string): { stream: string; partition: string } {
+  const slash = key.indexOf('/')
+  return { stream: key.slice(0, slash), partition: key.slice(slash + 1) }
+}

@@ -1,0 +1,52 @@
+// Per-minute partial sums of one sealed block's raw rows. They ride in the same block range (and so
+// under the same deduplication scheme) as the raw rows they summarise, and SummingMergeTree adds the
+// partials of every block and partition together.
+import type { Row } from '../sinks/clickhouse/sink.ts'
+import type { TableRows } from '../sinks/clickhouse/segments.ts'
+
+const MINUTE_MS = 60_000
+
+export type Rollup = (tables: ReadonlyMap<string, TableRows>) => { table: string; rows: Row[] } | undefined
+
+export const clientEventsPerMinute: Rollup = (tables) => {
+  const events = tables.get('client_events')
+  if (events === undefined) return undefined
+  const sums = new Map<string, Row>()
+  for (const row of events.rows) {
+    const minute = Math.floor(Number(row.event_time) / MINUTE_MS) * 60
+    const key = `${minute}|${String(row.event_type)}|${String(row.device_type)}|${String(row.country)}|${String(row.cdn)}`
+    const sum = sums.get(key)
+    if (sum === undefined) {
+      sums.set(key, { minute, event_type: row.event_type, device_type: row.device_type, country: row.country, cdn: row.cdn, events: 1 })
+    } else {
+      sum.events = Number(sum.events) + 1
+    }
+  }
+  return { table: 'client_events_1m', rows: [...sums.values()] }
+}
+
+export const flowsPerMinute: Rollup = (tables) => {
+  const flows = tables.get('network_flows')
+  if (flows === undefined) return undefined
+  const sums = new Map<string, Row>()
+  for (const row of flows.rows) {
+    if (row.log_status !== 'OK') continue
+    const minute = Math.floor(Number(row.flow_start) / 60) * 60
+    const dstPort = Number(row.dst_port ?? 0)
+    const protocol = Number(row.protocol ?? 0)
+    const key = `${minute}|${String(row.src_app)}|${String(row.dst_app)}|${dstPort}|${protocol}|${String(row.action)}`
+    const sum = sums.get(key) ?? newFlowSum(sums, key, row, minute, dstPort, protocol)
+    sum.flows = Number(sum.flows) + 1
+    sum.packets = Number(sum.packets) + Number(row.packets ?? 0)
+    sum.bytes = Number(sum.bytes) + Number(row.bytes ?? 0)
+  }
+  return { table: 'flows_1m', rows: [...sums.values()] }
+}
+
+function newFlowSum(sums: Map<string, Row>, key: string, row: Row, minute: number, dstPort: number, protocol: number): Row {
+  const sum: Row = { minute, src_app: row.src_app, dst_app: row.dst_app, dst_port: dstPort, protocol, action: row.action, flows: 0, packets: 0, bytes: 0 }
+  sums.set(key, sum)
+  return sum
+}
+
+export const DEFAULT_ROLLUPS: readonly Rollup[] = [clientEventsPerMinute, flowsPerMinute]

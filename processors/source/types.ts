@@ -1,0 +1,37 @@
+// What every source (Kinesis shards, Kafka partitions) hands to the pipeline, and what it needs back.
+import type { Checkpoint } from '../../sinks/clickhouse/checkpoint-store.ts'
+
+export interface SourceRecord {
+  /** Position within the partition: Kafka offset or Kinesis sequence number, as a decimal string. */
+  position: string
+  key: string
+  data: Buffer
+  /** When the stream accepted the record (epoch ms), if the stream says. */
+  streamTimeMs: number | undefined
+}
+
+export interface SourceBatch {
+  stream: string
+  partition: string
+  records: readonly SourceRecord[]
+}
+
+/** Called with each batch, in order per partition; the source fetches no more for that partition until it resolves. */
+export type BatchHandler = (batch: SourceBatch) => Promise<void>
+
+export interface PartitionLifecycle {
+  /** A partition this process now reads, with its stored checkpoint (undefined: read from the start). */
+  onAssigned?(stream: string, partition: string, checkpoint: Checkpoint | undefined): Promise<void>
+  /** A partition this process gives up: flush and commit what it holds for it before resolving. */
+  onRevoked?(stream: string, partition: string): Promise<void>
+}
+
+export interface Source {
+  readonly name: 'kinesis' | 'kafka'
+  start(handler: BatchHandler, lifecycle?: PartitionLifecycle): Promise<void>
+  /** Acknowledges that every row derived from records up to `position` is in ClickHouse. */
+  commit(stream: string, partition: string, position: string): Promise<void>
+  /** True while the source can reach its stream; /readyz reports it. */
+  readonly isConnected: boolean
+  stop(): Promise<void>
+}

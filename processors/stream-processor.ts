@@ -1,0 +1,127 @@
+// The processing role: a source's batches go through the record processor into per-partition
+// segments; a tick seals and flushes what is due. When too many rows wait for ClickHouse, the batch
+// handler waits too, so the source stops fetching: memory stays bounded and nothing is dropped.
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { RecordKind } from '../schemas/types.ts'
+import type { CheckpointStore } from '../sinks/clickhouse/checkpoint-store.ts'
+import type { SinkMetrics } from '../sinks/clickhouse/metrics.ts'
+import { PartitionSegments } from '../sinks/clickhouse/segments.ts'
+import type { ClickHouseSink } from '../sinks/clickhouse/sink.ts'
+import { IpOwnershipIndex } from './enrich/ip-ownership.ts'
+import { Flusher, partitionKey } from './flusher.ts'
+import { createProcessorMetrics, type ProcessorMetrics } from './metrics.ts'
+import { RecordProcessor } from './record-processor.ts'
+import { DEFAULT_ROLLUPS } from './rollups.ts'
+import type { SourceBatch, Source } from './source/types.ts'
+import { loadOwnership } from './enrich/load-ownership.ts'
+import { errorMessage } from '../runtime/errors.ts'
+
+export interface StreamProcessorOptions {
+  source: Source
+  sink: ClickHouseSink
+  store: CheckpointStore
+  client: ClickHouseClient
+  kindOf(stream: string): RecordKind
+  registry: Registry
+  logger: Logger
+  batchRows: number
+  flushIntervalMs: number
+  dedup: boolean
+  /** Shared with the sink: one set per registry. */
+  sinkMetrics: SinkMetrics
+  /** Rows that may wait for ClickHouse before the source is paused. */
+  maxBufferedRows?: number
+  /** Called if flushing fails for good; the process should stop. */
+  onFatal(error: unknown): void
+}
+
+const TICK_MS = 100
+
+export class StreamProcessor {
+  readonly metrics: ProcessorMetrics
+  private readonly segments: PartitionSegments
+  private readonly flusher: Flusher
+  private readonly records: RecordProcessor
+  private readonly ownership = new IpOwnershipIndex()
+  private readonly maxBufferedRows: number
+  private ticker: NodeJS.Timeout | undefined
+  private processed = 0
+
+  constructor(private readonly options: StreamProcessorOptions) {
+    this.metrics = createProcessorMetrics(options.registry)
+    const sinkMetrics = options.sinkMetrics
+    this.segments = new PartitionSegments({ batchRows: options.batchRows, flushIntervalMs: options.flushIntervalMs })
+    this.maxBufferedRows = options.maxBufferedRows ?? options.batchRows * 4
+    this.flusher = new Flusher({
+      source: options.source,
+      segments: this.segments,
+      sink: options.sink,
+      store: options.store,
+      metrics: sinkMetrics,
+      logger: options.logger.child({ component: 'flusher' }),
+      rollups: DEFAULT_ROLLUPS,
+      dedup: options.dedup,
+    })
+    this.records = new RecordProcessor({ source: options.source.name, kindOf: options.kindOf, ownership: this.ownership, metrics: this.metrics })
+  }
+
+  /** User records processed since start, dead letters included (for the status line). */
+  get recordsProcessed(): number {
+    return this.processed
+  }
+
+  get bufferedRows(): number {
+    return this.segments.bufferedRows
+  }
+
+  async start(): Promise<void> {
+    const loaded = await loadOwnership(this.options.client, this.options.sink.database, this.ownership)
+    this.options.logger.info({ changes: loaded }, 'IP ownership history loaded')
+    this.ticker = setInterval(() => this.tick(), TICK_MS)
+    await this.options.source.start((batch) => this.handle(batch), {
+      onAssigned: (_stream, _partition, checkpoint) => {
+        if (checkpoint !== undefined) this.flusher.adopt(checkpoint)
+        return Promise.resolve()
+      },
+      onRevoked: async (stream, partition) => {
+        await this.flusher.flush(true)
+        this.segments.dropPartition(partitionKey(stream, partition))
+      },
+    })
+  }
+
+  /** Stops reading, then flushes and commits everything read so far. */
+  async stop(): Promise<void> {
+    await this.options.source.stop()
+    if (this.ticker !== undefined) clearInterval(this.ticker)
+    await this.flusher.flush(true)
+  }
+
+  private async handle(batch: SourceBatch): Promise<void> {
+    const key = partitionKey(batch.stream, batch.partition)
+    for (const record of batch.records) {
+      const rows = this.records.derive(batch.stream, batch.partition, record)
+      this.segments.append(key, record.position, rows, Date.now())
+      // One row (or dead letter) per user record, however many a Kinesis record packed.
+      this.processed += rows.length
+    }
+    try {
+      // Backpressure: the source waits for this, so it fetches nothing more until ClickHouse catches up.
+      while (this.segments.bufferedRows > this.maxBufferedRows) await this.flusher.flush(true)
+    } catch (error) {
+      this.options.onFatal(error)
+      throw error
+    }
+  }
+
+  private tick(): void {
+    this.options.sinkMetrics.bufferedRows.set(this.segments.bufferedRows)
+    if (!this.segments.hasDue(Date.now())) return
+    this.flusher.flush().catch((error: unknown) => {
+      this.options.logger.fatal({ err: errorMessage(error) }, 'flushing failed')
+      this.options.onFatal(error)
+    })
+  }
+}

@@ -1,0 +1,172 @@
+// Puts records on Kinesis within the API's limits: user records bound for one shard are packed into
+// KPL aggregated records (a Kinesis record costs one of a shard's 1,000 writes per second however
+// small it is), PutRecords requests carry at most 500 records and 5 MiB, and only the entries a
+// request reports as failed are sent again, with jittered backoff.
+import { CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Logger } from 'pino'
+import { aggregate } from '../../schemas/kpl-aggregation.ts'
+import type { ProducerMetrics } from '../metrics.ts'
+import type { OutgoingRecord, Transport } from '../transport.ts'
+import { backoffDelay } from '../../runtime/retry.ts'
+import { hashKeyOf, listOpenShards, shardFor, type ShardRange } from './shard-map.ts'
+
+export const PUT_RECORDS_MAX_ENTRIES = 500
+export const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024
+/** The KPL's default AggregationMaxSize: large enough to amortise, small enough to spread load. */
+export const DEFAULT_AGGREGATE_BYTES = 51_200
+
+export interface KinesisTransportOptions {
+  client: KinesisClient
+  shards: number
+  metrics: ProducerMetrics
+  logger: Logger
+  /** Pack records into KPL aggregated records (on by default). */
+  aggregate?: boolean
+  maxAggregateBytes?: number
+  maxAttempts?: number
+}
+
+export class KinesisTransport implements Transport {
+  readonly name = 'kinesis'
+  private readonly shardMaps = new Map<string, ShardRange[]>()
+
+  constructor(private readonly options: KinesisTransportOptions) {}
+
+  async ensureStreams(streams: readonly string[]): Promise<void> {
+    for (const stream of streams) {
+      try {
+        await this.options.client.send(new CreateStreamCommand({ StreamName: stream, ShardCount: this.options.shards }))
+        this.options.logger.info({ stream, shards: this.options.shards }, 'stream created')
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error
+      }
+      await this.waitActive(stream)
+    }
+  }
+
+  async send(stream: string, records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return
+    const entries = this.options.aggregate === false ? records.map(plainEntry) : await this.aggregateByShard(stream, records)
+    for (const request of requests(entries)) await this.putWithRetry(stream, request)
+    this.options.metrics.records.inc({ stream }, records.length)
+  }
+
+  close(): Promise<void> {
+    this.options.client.destroy()
+    return Promise.resolve()
+  }
+
+  private async aggregateByShard(stream: string, records: readonly OutgoingRecord[]): Promise<PutRecordsRequestEntry[]> {
+    const ranges = await this.shardMap(stream)
+    const byShard = new Map<string, OutgoingRecord[]>()
+    for (const record of records) {
+      const shardId = shardFor(ranges, hashKeyOf(record.key))?.shardId ?? ''
+      const group = byShard.get(shardId)
+      if (group === undefined) byShard.set(shardId, [record])
+      else group.push(record)
+    }
+    const limit = this.options.maxAggregateBytes ?? DEFAULT_AGGREGATE_BYTES
+    const entries: PutRecordsRequestEntry[] = []
+    for (const group of byShard.values()) entries.push(...packGroup(group, limit))
+    return entries
+  }
+
+  private async shardMap(stream: string): Promise<ShardRange[]> {
+    let ranges = this.shardMaps.get(stream)
+    if (ranges === undefined) {
+      ranges = await listOpenShards(this.options.client, stream)
+      this.shardMaps.set(stream, ranges)
+    }
+    return ranges
+  }
+
+  private async putWithRetry(stream: string, entries: PutRecordsRequestEntry[]): Promise<void> {
+    const { client, metrics, logger } = this.options
+    const maxAttempts = this.options.maxAttempts ?? 20
+    let pending = entries
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      let failed: { entry: PutRecordsRequestEntry; cause: string }[]
+      try {
+        metrics.requests.inc({ stream })
+        const response = await client.send(new PutRecordsCommand({ StreamName: stream, Records: pending }))
+        const results = response.Records ?? []
+        failed = pending.flatMap((entry, index) => {
+          const code = results[index]?.ErrorCode
+          return code === undefined ? [] : [{ entry, cause: code }]
+        })
+      } catch (error) {
+        failed = pending.map((entry) => ({ entry, cause: error instanceof Error ? error.name : 'unknown' }))
+        if (attempt >= maxAttempts) throw error
+      }
+      if (failed.length === 0) return
+      if (attempt >= maxAttempts) throw new Error(`${failed.length} records to ${stream} still failing after ${attempt} attempts: ${failed[0]?.cause}`)
+      for (const failure of failed) metrics.retries.inc({ cause: failure.cause })
+      if (attempt === 1 || attempt % 10 === 0) logger.warn({ stream, failed: failed.length, cause: failed[0]?.cause, attempt }, 'put failed; retrying those records')
+      // A shard may have been split or merged: learn the map again before the next packing.
+      this.shardMaps.delete(stream)
+      pending = failed.map((failure) => failure.entry)
+      await sleep(backoffDelay(attempt, { attempts: maxAttempts, initialDelayMs: 100, maxDelayMs: 5000 }))
+    }
+  }
+
+  private async waitActive(stream: string): Promise<void> {
+    const deadline = Date.now() + 60_000
+    for (;;) {
+      const summary = await this.options.client.send(new DescribeStreamSummaryCommand({ StreamName: stream }))
+      if (summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return
+      if (Date.now() > deadline) throw new Error(`stream ${stream} not ACTIVE after 60 s`)
+      await sleep(100)
+    }
+  }
+}
+
+function plainEntry(record: OutgoingRecord): PutRecordsRequestEntry {
+  return { PartitionKey: record.key, Data: record.value }
+}
+
+/** Packs one shard's records, in order, into aggregated records of at most about `limit` bytes. */
+function packGroup(group: readonly OutgoingRecord[], limit: number): PutRecordsRequestEntry[] {
+  const entries: PutRecordsRequestEntry[] = []
+  let batch: { key: string; data: Buffer }[] = []
+  let size = AGGREGATE_OVERHEAD_BYTES
+  for (const record of group) {
+    const recordSize = record.value.byteLength + Buffer.byteLength(record.key) + PER_RECORD_OVERHEAD_BYTES
+    if (batch.length > 0 && size + recordSize > limit) {
+      entries.push(aggregatedEntry(batch))
+      batch = []
+      size = AGGREGATE_OVERHEAD_BYTES
+    }
+    batch.push({ key: record.key, data: record.value })
+    size += recordSize
+  }
+  if (batch.length > 0) entries.push(aggregatedEntry(batch))
+  return entries
+}
+
+/** Magic (4) and MD5 (16) around the protobuf. */
+const AGGREGATE_OVERHEAD_BYTES = 20
+/** An upper bound of the protobuf framing of one record and its key-table entry (tags and varints). */
+const PER_RECORD_OVERHEAD_BYTES = 24
+
+function aggregatedEntry(batch: { key: string; data: Buffer }[]): PutRecordsRequestEntry {
+  const first = batch[0] as { key: string }
+  // The aggregated record is routed by its first record's key; all of them hash to that shard.
+  return { PartitionKey: first.key, ExplicitHashKey: hashKeyOf(first.key).toString(), Data: aggregate(batch) }
+}
+
+function* requests(entries: readonly PutRecordsRequestEntry[]): Generator<PutRecordsRequestEntry[]> {
+  let request: PutRecordsRequestEntry[] = []
+  let bytes = 0
+  for (const entry of entries) {
+    const size = (entry.Data?.byteLength ?? 0) + (entry.PartitionKey?.length ?? 0)
+    if (request.length === PUT_RECORDS_MAX_ENTRIES || (request.length > 0 && bytes + size > PUT_RECORDS_MAX_BYTES)) {
+      yield request
+      request = []
+      bytes = 0
+    }
+    request.push(entry)
+    bytes += size
+  }
+  if (request.length > 0) yield request
+}

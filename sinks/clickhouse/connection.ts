@@ -1,0 +1,58 @@
+// One ClickHouse client for both targets: the embedded engine (chDB, in this process) or a server over
+// HTTP(S). The sink and every query go through @clickhouse/client either way, so code tested on the
+// embedded engine is the code that talks to a production server.
+import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client'
+import { createChdbConnection, type ChdbConnection } from 'chdb/connection'
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+
+export interface ClickHouseTarget {
+  /** http(s):// URL of a server; unset means the embedded engine in dataDir. */
+  url?: string | undefined
+  dataDir: string
+  username: string
+  password: string
+  /** Seconds a request may take before the client gives up (HTTP only). */
+  requestTimeoutMs?: number
+}
+
+export interface ClickHouse {
+  readonly client: ClickHouseClient
+  readonly kind: 'embedded' | 'http'
+  /** Where it is, for logs: a data directory or a URL without credentials. */
+  readonly location: string
+  /** The embedded engine's raw connection, for serving its HTTP interface; undefined over HTTP. */
+  readonly embedded: ChdbConnection | undefined
+  close(): Promise<void>
+}
+
+export function connectClickHouse(target: ClickHouseTarget): ClickHouse {
+  if (target.url !== undefined) return connectHttp(target.url, target)
+  return connectEmbedded(target.dataDir)
+}
+
+function connectEmbedded(dataDir: string): ClickHouse {
+  const path = resolve(dataDir)
+  mkdirSync(path, { recursive: true })
+  const connection = createChdbConnection({ path })
+  // chdb implements the Connection contract of @clickhouse/client-common, which @clickhouse/client
+  // bundles as its own copy of the same declarations; the two are identical but nominally distinct.
+  const client = createClient({ connection: connection as unknown as NonNullable<ClickHouseClientConfigOptions['connection']> })
+  return { client, kind: 'embedded', location: path, embedded: connection, close: () => client.close() }
+}
+
+function connectHttp(url: string, target: ClickHouseTarget): ClickHouse {
+  const client = createClient({
+    url,
+    username: target.username,
+    password: target.password,
+    request_timeout: target.requestTimeoutMs ?? 30_000,
+    // The sink decides about retries (with dedup tokens a retried insert is safe); the client must not
+    // hide failures behind its own.
+    compression: { request: false, response: true },
+  })
+  const shown = new URL(url)
+  shown.username = ''
+  shown.password = ''
+  return { client, kind: 'http', location: shown.toString(), embedded: undefined, close: () => client.close() }
+}

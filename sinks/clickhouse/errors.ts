@@ -1,0 +1,59 @@
+// What a failed insert means for the sink: retry it (transport or server trouble) or give up on the
+// rows (the data itself is bad). Codes from ClickHouse's ErrorCodes.cpp; vector's ClickHouse sink
+// draws the same line (53 TYPE_MISMATCH and 117 INCORRECT_DATA are never retried).
+import { ClickHouseError } from '@clickhouse/client'
+import { isRetriable } from '../../runtime/errors.ts'
+
+const DATA_ERROR_CODES = new Set([
+  6, // CANNOT_PARSE_TEXT
+  26, // CANNOT_PARSE_QUOTED_STRING
+  27, // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+  38, // CANNOT_PARSE_DATE
+  41, // CANNOT_PARSE_DATETIME
+  53, // TYPE_MISMATCH
+  69, // ARGUMENT_OUT_OF_BOUND
+  70, // CANNOT_CONVERT_TYPE
+  72, // CANNOT_PARSE_NUMBER
+  117, // INCORRECT_DATA
+  321, // VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
+])
+
+const CONFIG_ERROR_CODES = new Set([
+  16, // NO_SUCH_COLUMN_IN_TABLE
+  47, // UNKNOWN_IDENTIFIER
+  60, // UNKNOWN_TABLE
+  81, // UNKNOWN_DATABASE
+  192, // UNKNOWN_USER
+  193, // WRONG_PASSWORD
+  194, // REQUIRED_PASSWORD
+  497, // ACCESS_DENIED
+  516, // AUTHENTICATION_FAILED
+])
+
+export type InsertFailure = 'bad_data' | 'misconfigured' | 'transient'
+
+export function classifyInsertError(error: unknown): InsertFailure {
+  const code = clickHouseCode(error)
+  if (code !== undefined && DATA_ERROR_CODES.has(code)) return 'bad_data'
+  if (code !== undefined && CONFIG_ERROR_CODES.has(code)) return 'misconfigured'
+  // Everything else (timeouts, too many parts, memory, a server restarting, refused connections)
+  // can succeed later, and with deduplication tokens a repeated insert is harmless.
+  return 'transient'
+}
+
+export function clickHouseCode(error: unknown): number | undefined {
+  if (error instanceof ClickHouseError) return Number(error.code)
+  const message = error instanceof Error ? error.message : ''
+  const match = /Code: (\d+)\./.exec(message)
+  return match?.[1] === undefined ? undefined : Number(match[1])
+}
+
+/** A short label for the retries metric. */
+export function retryCause(error: unknown): string {
+  const code = clickHouseCode(error)
+  if (code !== undefined) return `clickhouse_${code}`
+  const errno = (error as { code?: unknown } | null)?.code
+  if (typeof errno === 'string' && isRetriable(error)) return errno.toLowerCase()
+  if (error instanceof Error && /timeout/i.test(error.message)) return 'timeout'
+  return 'other'
+}

@@ -1,0 +1,125 @@
+// Rows wait here, per source partition, until their block is sealed. A segment covers a contiguous
+// range of one partition's source positions and holds every row derived from those records, split by
+// table. Sealing on size or age keeps inserts large and fresh; a forced cut (from a recorded intent)
+// makes a replay after a crash seal exactly the blocks the crashed process had started to insert.
+import type { Row } from './sink.ts'
+import { comparePositions } from '../../processors/source/position.ts'
+
+export interface DerivedRow {
+  table: string
+  row: Row
+  /** Event time (epoch ms) of the record the row came from, for the freshness metric. */
+  eventTimeMs?: number
+}
+
+export interface TableRows {
+  rows: Row[]
+  eventTimesMs: number[]
+}
+
+export interface Segment {
+  partition: string
+  /** First and last source position the segment covers. */
+  from: string
+  to: string
+  records: number
+  rowCount: number
+  openedAt: number
+  tables: Map<string, TableRows>
+}
+
+export interface SegmentPolicy {
+  batchRows: number
+  flushIntervalMs: number
+}
+
+export class PartitionSegments {
+  private readonly open = new Map<string, Segment>()
+  private readonly sealed: Segment[] = []
+  private readonly forcedCuts = new Map<string, string>()
+  private buffered = 0
+
+  constructor(private readonly policy: SegmentPolicy) {}
+
+  /** Rows held, open and sealed, that no insert has acknowledged yet. */
+  get bufferedRows(): number {
+    return this.buffered
+  }
+
+  /** After a restart: the partition's first block must end exactly at `to`. */
+  forceCut(partition: string, to: string): void {
+    this.forcedCuts.set(partition, to)
+  }
+
+  append(partition: string, position: string, rows: readonly DerivedRow[], now: number): void {
+    let cut = this.forcedCuts.get(partition)
+    // A record past the cut means the cut record itself is gone (e.g. trimmed): cut before this one.
+    if (cut !== undefined && comparePositions(position, cut) > 0) {
+      this.sealPartition(partition)
+      cut = undefined
+    }
+    const segment = this.open.get(partition) ?? this.openSegment(partition, position, now)
+    segment.to = position
+    segment.records++
+    for (const derived of rows) addRow(segment, derived)
+    segment.rowCount += rows.length
+    this.buffered += rows.length
+    if (cut !== undefined && comparePositions(position, cut) >= 0) this.sealPartition(partition)
+    else if (segment.rowCount >= this.policy.batchRows) this.sealPartition(partition)
+  }
+
+  /** Seals what is old enough (or everything) and hands over all sealed segments, oldest first. */
+  takeSealed(now: number, all = false): Segment[] {
+    for (const [partition, segment] of this.open) {
+      if (this.forcedCuts.has(partition)) continue
+      if (all || now - segment.openedAt >= this.policy.flushIntervalMs) this.sealPartition(partition)
+    }
+    return this.sealed.splice(0, this.sealed.length)
+  }
+
+  /** True when some partition's block is due: full, cut, or old. */
+  hasDue(now: number): boolean {
+    if (this.sealed.length > 0) return true
+    for (const [partition, segment] of this.open) {
+      if (!this.forcedCuts.has(partition) && now - segment.openedAt >= this.policy.flushIntervalMs) return true
+    }
+    return false
+  }
+
+  /** Called once a taken segment's rows are acknowledged (or dead-lettered). */
+  release(segment: Segment): void {
+    this.buffered -= segment.rowCount
+  }
+
+  /** Forgets a partition that this process no longer owns (its rows will be replayed elsewhere). */
+  dropPartition(partition: string): void {
+    const segment = this.open.get(partition)
+    if (segment !== undefined) this.buffered -= segment.rowCount
+    this.open.delete(partition)
+    this.forcedCuts.delete(partition)
+  }
+
+  private openSegment(partition: string, position: string, now: number): Segment {
+    const segment: Segment = { partition, from: position, to: position, records: 0, rowCount: 0, openedAt: now, tables: new Map() }
+    this.open.set(partition, segment)
+    return segment
+  }
+
+  private sealPartition(partition: string): void {
+    this.forcedCuts.delete(partition)
+    const segment = this.open.get(partition)
+    if (segment === undefined) return
+    this.open.delete(partition)
+    this.sealed.push(segment)
+  }
+}
+
+function addRow(segment: Segment, derived: DerivedRow): void {
+  let table = segment.tables.get(derived.table)
+  if (table === undefined) {
+    table = { rows: [], eventTimesMs: [] }
+    segment.tables.set(derived.table, table)
+  }
+  table.rows.push(derived.row)
+  if (derived.eventTimeMs !== undefined) table.eventTimesMs.push(derived.eventTimeMs)
+}

@@ -1,0 +1,134 @@
+// Writes blocks of rows to ClickHouse. A block is one insert carrying one deduplication token, so the
+// sink can retry it as often as the server needs: a repeat of an acknowledged block is dropped by
+// ClickHouse. Transient failures are retried without end (the pipeline upstream waits, which is the
+// backpressure); rows ClickHouse rejects as bad data are isolated by halving the block and returned
+// to the caller for the dead-letter table, so one bad row never stops the stream.
+import type { Logger } from 'pino'
+import type { ClickHouse } from './connection.ts'
+import { classifyInsertError, retryCause } from './errors.ts'
+import type { SinkMetrics } from './metrics.ts'
+import { backoffDelay, type RetryOptions } from '../../runtime/retry.ts'
+import { errorMessage } from '../../runtime/errors.ts'
+import { migrate, type MigrationReport } from './migrate.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+export type Row = Record<string, unknown>
+
+export interface Block {
+  table: string
+  rows: readonly Row[]
+  /** Deduplication token; undefined sends the block without one. */
+  token: string | undefined
+}
+
+export interface RejectedRow {
+  table: string
+  row: Row
+  error: string
+}
+
+export interface SinkOptions {
+  database: string
+  metrics: SinkMetrics
+  logger: Logger
+  retry?: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs'>
+  signal?: AbortSignal
+}
+
+export class ClickHouseSink {
+  private readonly retry: RetryOptions
+  private writable = true
+
+  constructor(
+    private readonly clickhouse: ClickHouse,
+    private readonly options: SinkOptions,
+  ) {
+    this.retry = { attempts: Infinity, initialDelayMs: 200, maxDelayMs: 10_000, ...options.retry }
+  }
+
+  get database(): string {
+    return this.options.database
+  }
+
+  /** True unless the last insert attempt failed; /readyz reports it. */
+  get isWritable(): boolean {
+    return this.writable
+  }
+
+  async start(): Promise<MigrationReport> {
+    return migrate(this.clickhouse.client, this.options.database)
+  }
+
+  async healthcheck(): Promise<boolean> {
+    const result = await this.clickhouse.client.ping()
+    return result.success
+  }
+
+  /** Inserts the block; resolves with the rows ClickHouse refused as bad data (usually none). */
+  async write(block: Block): Promise<RejectedRow[]> {
+    if (block.rows.length === 0) return []
+    const outcome = await this.insertWithRetry(block)
+    if (outcome === 'ok') return []
+    if (block.rows.length === 1) {
+      const row = block.rows[0] as Row
+      return [{ table: block.table, row, error: outcome.error }]
+    }
+    // Halves carry derived tokens, so a replay that meets the same bad row splits the same way.
+    const middle = Math.ceil(block.rows.length / 2)
+    const halves = [block.rows.slice(0, middle), block.rows.slice(middle)]
+    const rejected: RejectedRow[] = []
+    for (const [index, rows] of halves.entries()) {
+      const token = block.token === undefined ? undefined : `${block.token}/${index}`
+      rejected.push(...(await this.write({ table: block.table, rows, token })))
+    }
+    return rejected
+  }
+
+  private async insertWithRetry(block: Block): Promise<'ok' | { error: string }> {
+    const table = `${this.options.database}.${block.table}`
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now()
+      try {
+        await this.clickhouse.client.insert({
+          table,
+          values: block.rows,
+          format: 'JSONEachRow',
+          clickhouse_settings: block.token === undefined ? {} : { insert_deduplication_token: block.token },
+        })
+        this.recordSuccess(block, (performance.now() - started) / 1000)
+        return 'ok'
+      } catch (error) {
+        const failure = classifyInsertError(error)
+        if (failure === 'bad_data') {
+          this.options.metrics.inserts.inc({ table: block.table, result: 'rejected' })
+          return { error: errorMessage(error) }
+        }
+        await this.waitBeforeRetry(block.table, error, attempt, failure === 'misconfigured')
+      }
+    }
+  }
+
+  private recordSuccess(block: Block, seconds: number): void {
+    const { metrics } = this.options
+    this.writable = true
+    metrics.inserts.inc({ table: block.table, result: 'ok' })
+    metrics.rows.inc({ table: block.table }, block.rows.length)
+    metrics.insertSeconds.observe({ table: block.table }, seconds)
+    metrics.blockRows.observe({ table: block.table }, block.rows.length)
+    metrics.lastAckTimestamp.set(Date.now() / 1000)
+  }
+
+  private async waitBeforeRetry(table: string, error: unknown, attempt: number, misconfigured: boolean): Promise<void> {
+    const { metrics, logger, signal } = this.options
+    this.writable = false
+    metrics.inserts.inc({ table, result: 'retried' })
+    metrics.retries.inc({ cause: retryCause(error) })
+    if (signal?.aborted === true) throw error
+    // One log line when trouble starts and then every tenth attempt, not one per retry.
+    if (attempt === 1 || attempt % 10 === 0) {
+      const log = misconfigured ? logger.error.bind(logger) : logger.warn.bind(logger)
+      log({ table, attempt, err: errorMessage(error) }, misconfigured ? 'insert refused; check the ClickHouse schema and user' : 'insert failed; retrying')
+    }
+    await sleep(backoffDelay(attempt, this.retry), undefined, signal ? { signal } : {})
+  }
+}
