@@ -92,6 +92,13 @@ export class StreamProcessor {
     })
   }
 
+  /** Stops reading and ticking without flushing, as a crash would: what is not committed is replayed
+   *  by the next processor. Used after a fatal error, when flushing again cannot be trusted. */
+  async abandon(): Promise<void> {
+    if (this.ticker !== undefined) clearInterval(this.ticker)
+    await this.options.source.stop()
+  }
+
   /** Stops reading, then flushes and commits everything read so far. */
   async stop(): Promise<void> {
     await this.options.source.stop()

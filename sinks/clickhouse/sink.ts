@@ -11,6 +11,7 @@ import { backoffDelay, type RetryOptions } from '../../runtime/retry.ts'
 import { errorMessage } from '../../runtime/errors.ts'
 import { migrate, type MigrationReport } from './migrate.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { randomUUID } from 'node:crypto'
 
 export type Row = Record<string, unknown>
 
@@ -85,16 +86,18 @@ export class ClickHouseSink {
   }
 
   private async insertWithRetry(block: Block): Promise<'ok' | { error: string }> {
-    const table = `${this.options.database}.${block.table}`
+    // The token goes in the INSERT's own SETTINGS clause, scoped to this statement. Passed as
+    // clickhouse_settings, the chDB adapter would run `SET insert_deduplication_token = …` on its
+    // session, where it sticks: later inserts without a token of their own would reuse it and be
+    // dropped as duplicates. Without any token ClickHouse dedupes blocks by content hash (even with
+    // insert_deduplicate = 0 on non-replicated tables), which would drop a legitimately repeated
+    // rollup block, so a block without a deterministic token gets a random one.
+    const token = block.token ?? randomUUID()
+    const target = `${this.options.database}.${block.table} SETTINGS insert_deduplication_token = '${token}'`
     for (let attempt = 1; ; attempt++) {
       const started = performance.now()
       try {
-        await this.clickhouse.client.insert({
-          table,
-          values: block.rows,
-          format: 'JSONEachRow',
-          clickhouse_settings: block.token === undefined ? {} : { insert_deduplication_token: block.token },
-        })
+        await this.clickhouse.client.insert({ table: target, values: block.rows, format: 'JSONEachRow' })
         this.recordSuccess(block, (performance.now() - started) / 1000)
         return 'ok'
       } catch (error) {

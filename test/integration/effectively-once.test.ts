@@ -1,0 +1,66 @@
+// Effectively once: a processor that dies after ClickHouse acknowledged a block but before its
+// position was committed is replaced by one that replays the block. With deduplication tokens the
+// replayed block is dropped by ClickHouse; with them switched off the same run shows duplicates.
+import { describe, expect, it } from 'vitest'
+import { generateClientTraffic } from '../../producers/generators/client-traffic.ts'
+import { encode } from '../../schemas/codec.ts'
+import { CheckpointStore, type Checkpoint } from '../../sinks/clickhouse/checkpoint-store.ts'
+import type { SinkParts } from '../../cli/roles.ts'
+import { count, embeddedClickHouse, pollUntil } from '../helpers/services.ts'
+import { kinesisPipeline, startProcessor } from '../helpers/pipeline.ts'
+
+const EVENTS = 4000
+
+/** A checkpoint store that fails the Nth commit, after the block it commits has been inserted. */
+function crashOnCommit(commitNumber: number, crashed: () => void): (parts: SinkParts) => SinkParts {
+  return (parts) => {
+    let commits = 0
+    const store = Object.create(parts.store) as CheckpointStore
+    store.write = async (checkpoints: readonly Checkpoint[]): Promise<void> => {
+      const isCommit = checkpoints.every((checkpoint) => checkpoint.pending === undefined)
+      if (isCommit && ++commits === commitNumber) {
+        crashed()
+        throw new Error('simulated crash between insert and commit')
+      }
+      await parts.store.write(checkpoints)
+    }
+    return { ...parts, store }
+  }
+}
+
+async function runWithCrash(dedup: boolean): Promise<{ rows: number; distinct: number; perMinute: number }> {
+  const pipeline = await kinesisPipeline({ clickhouse: { batchRows: 300, flushIntervalMs: 100_000, dedup } as never })
+  const generated = generateClientTraffic({ seed: 11, startTime: Date.now() - 120_000, duplicateFraction: 0 }, EVENTS)
+  await pipeline.transport.send(pipeline.kinesis.streams.client_event, generated.map((item) => ({ key: item.key, value: encode('client_event', item.record) })))
+
+  let crashed = false
+  const first = await startProcessor(pipeline, crashOnCommit(3, () => (crashed = true)))
+  await pollUntil(async () => crashed, (value) => value, { what: 'the simulated crash' })
+  await first.kill()
+
+  const second = await startProcessor(pipeline)
+  const { clickhouse } = embeddedClickHouse()
+  const table = `${pipeline.database}.client_events`
+  // Wait until the replacement has read everything: its processed count covers the replay.
+  await pollUntil(async () => second.processor.recordsProcessed, (n) => n >= EVENTS - 900, { what: 'the replay' })
+  await second.stop()
+  return {
+    rows: await count(clickhouse, `SELECT count() FROM ${table}`),
+    distinct: await count(clickhouse, `SELECT uniqExact(event_id) FROM ${table}`),
+    perMinute: await count(clickhouse, `SELECT sum(events) FROM ${pipeline.database}.client_events_1m`),
+  }
+}
+
+describe('effectively once across a crash', () => {
+  it('replays the unconfirmed block and ClickHouse drops the repeat', async () => {
+    const result = await runWithCrash(true)
+    expect(result).toEqual({ rows: EVENTS, distinct: EVENTS, perMinute: EVENTS })
+  })
+
+  it('shows duplicates when deduplication tokens are switched off', async () => {
+    const result = await runWithCrash(false)
+    expect(result.distinct).toBe(EVENTS)
+    expect(result.rows).toBeGreaterThan(EVENTS)
+    expect(result.perMinute).toBe(result.rows)
+  })
+})
