@@ -12,6 +12,7 @@ import { writeRunFile } from './run-file.ts'
 import { formatStatus, readTotals, type Totals } from './status.ts'
 import { kinesisSource, kinesisTransport, openKinesis, openSink, streamProcessor, type Runtime } from './roles.ts'
 import { stopSignal } from './signals.ts'
+import { errorMessage } from '../runtime/errors.ts'
 
 const CATCH_UP_LIMIT_MS = 15_000
 
@@ -75,17 +76,16 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
     stopping.dispose()
     for (const cleanup of cleanups.reverse()) await cleanup()
   }
-  if (fatal !== undefined) throw fatal
+  if (fatal !== undefined) throw fatal instanceof Error ? fatal : new Error(errorMessage(fatal))
   return 0
 }
 
 async function printStatusUntilStopped(runtime: Runtime, out: NodeJS.WritableStream, start: number, first: Totals, processed: () => number, stopped: Promise<void>): Promise<void> {
   let before = first
-  let done = false
-  void stopped.then(() => (done = true))
-  while (!done) {
-    await Promise.race([sleep(1000), stopped])
-    if (done) break
+  const stop = stopped.then(() => 'stop' as const)
+  for (;;) {
+    const next = await Promise.race([sleep(1000).then(() => 'tick' as const), stop])
+    if (next === 'stop') break
     const now = await readTotals(runtime.registry, processed())
     out.write(`${formatStatus((Date.now() - start) / 1000, now, before, 1)}\n`)
     before = now

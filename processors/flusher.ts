@@ -94,7 +94,7 @@ export class Flusher {
       source: this.options.source.name,
       stream: splitKey(segment.partition).stream,
       partition: segment.partition,
-      position: String(rejection.row.source_position ?? segment.to),
+      position: typeof rejection.row.source_position === 'string' ? rejection.row.source_position : segment.to,
       raw_base64: Buffer.from(JSON.stringify(rejection.row)).toString('base64'),
       raw_preview: JSON.stringify(rejection.row).slice(0, 512),
     }))

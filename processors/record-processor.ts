@@ -13,7 +13,7 @@ import { validateRecord } from './validate.ts'
 
 export interface RecordProcessorOptions {
   source: string
-  kindOf(stream: string): RecordKind
+  kindOf: (stream: string) => RecordKind
   ownership: IpOwnershipIndex
   metrics: ProcessorMetrics
   now?: () => number
@@ -30,7 +30,7 @@ export class RecordProcessor {
     const kind = this.options.kindOf(stream)
     const from: Provenance = { ingestTimeMs: this.now(), partition, position: record.position }
     const unpacked = deaggregate(record.data)
-    if (!unpacked.ok) return [this.reject('decode', unpacked.reason, unpacked.reason, kind, stream, record.data, from)]
+    if (!unpacked.ok) return [this.reject('decode', unpacked.reason, unpacked.detail, kind, stream, record.data, from)]
     const rows: DerivedRow[] = []
     for (const user of unpacked.records) rows.push(this.deriveOne(kind, stream, user.data, from))
     return rows

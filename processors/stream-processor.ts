@@ -23,7 +23,7 @@ export interface StreamProcessorOptions {
   sink: ClickHouseSink
   store: CheckpointStore
   client: ClickHouseClient
-  kindOf(stream: string): RecordKind
+  kindOf: (stream: string) => RecordKind
   registry: Registry
   logger: Logger
   batchRows: number
@@ -34,7 +34,7 @@ export interface StreamProcessorOptions {
   /** Rows that may wait for ClickHouse before the source is paused. */
   maxBufferedRows?: number
   /** Called if flushing fails for good; the process should stop. */
-  onFatal(error: unknown): void
+  onFatal: (error: unknown) => void
 }
 
 const TICK_MS = 100

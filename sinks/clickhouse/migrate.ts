@@ -72,5 +72,5 @@ export async function migrate(client: ClickHouseClient, database: string, migrat
 async function appliedVersions(client: ClickHouseClient, database: string): Promise<Set<number>> {
   const result = await client.query({ query: `SELECT DISTINCT version FROM ${database}.schema_migrations`, format: 'JSONEachRow' })
   const rows = await result.json<{ version: number }>()
-  return new Set(rows.map((row) => Number(row.version)))
+  return new Set(rows.map((row) => row.version))
 }

@@ -35,6 +35,10 @@ export class KinesisSource implements Source {
 
   constructor(private readonly options: KinesisSourceOptions) {}
 
+  private get stopping(): boolean {
+    return this.abort.signal.aborted
+  }
+
   get isConnected(): boolean {
     return this.connected
   }
@@ -60,7 +64,7 @@ export class KinesisSource implements Source {
     const interval = this.options.discoveryIntervalMs ?? 10_000
     while (!this.abort.signal.aborted) {
       await sleep(interval, undefined, { signal: this.abort.signal }).catch(() => undefined)
-      if (this.abort.signal.aborted) return
+      if (this.stopping) return
       await this.discover(handler, lifecycle).catch((error: unknown) => {
         this.connected = false
         this.options.logger.warn({ err: errorMessage(error) }, 'listing shards failed; will retry')

@@ -57,7 +57,7 @@ export async function readShard(options: ShardReaderOptions): Promise<'ended' | 
       nextIterator = response.NextShardIterator
       idle = records.length === 0 || response.MillisBehindLatest === 0
     } catch (error) {
-      if (signal.aborted) break
+      if (isAborted(signal)) break
       failures++
       iterator = isExpired(error) ? undefined : iterator
       if (!isExpired(error) && !isThrottled(error)) options.onHealth(false)
@@ -99,6 +99,11 @@ function toSourceRecord(record: _Record): SourceRecord {
     data: record.Data === undefined ? Buffer.alloc(0) : Buffer.from(record.Data.buffer, record.Data.byteOffset, record.Data.byteLength),
     streamTimeMs: record.ApproximateArrivalTimestamp?.getTime(),
   }
+}
+
+/** Read through a call, so the compiler does not narrow it from the loop condition. */
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted
 }
 
 function errorName(error: unknown): string {
