@@ -5,7 +5,7 @@
 import { CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
-import { aggregate } from '../../schemas/kpl-aggregation.ts'
+import { AggregateBuilder } from '../../schemas/kpl-aggregation.ts'
 import type { ProducerMetrics } from '../metrics.ts'
 import type { OutgoingRecord, Transport } from '../transport.ts'
 import { backoffDelay } from '../../runtime/retry.ts'
@@ -125,34 +125,23 @@ function plainEntry(record: OutgoingRecord): PutRecordsRequestEntry {
   return { PartitionKey: record.key, Data: record.value }
 }
 
-/** Packs one shard's records, in order, into aggregated records of at most about `limit` bytes. */
+/** Packs one shard's records, in order, into aggregated records of at most `limit` bytes. */
 function packGroup(group: readonly OutgoingRecord[], limit: number): PutRecordsRequestEntry[] {
   const entries: PutRecordsRequestEntry[] = []
-  let batch: { key: string; data: Buffer }[] = []
-  let size = AGGREGATE_OVERHEAD_BYTES
-  for (const record of group) {
-    const recordSize = record.value.byteLength + Buffer.byteLength(record.key) + PER_RECORD_OVERHEAD_BYTES
-    if (batch.length > 0 && size + recordSize > limit) {
-      entries.push(aggregatedEntry(batch))
-      batch = []
-      size = AGGREGATE_OVERHEAD_BYTES
-    }
-    batch.push({ key: record.key, data: record.value })
-    size += recordSize
+  const builder = new AggregateBuilder(limit)
+  const emit = (): void => {
+    const packed = builder.flush()
+    // The aggregated record is routed by its first record's key; all of them hash to that shard.
+    if (packed !== undefined) entries.push({ PartitionKey: packed.key, ExplicitHashKey: hashKeyOf(packed.key).toString(), Data: packed.data })
   }
-  if (batch.length > 0) entries.push(aggregatedEntry(batch))
+  for (const record of group) {
+    if (builder.tryAdd(record.key, record.value)) continue
+    emit()
+    // Too big to share an aggregate: it goes alone, as a plain record (deaggregation passes those through).
+    if (!builder.tryAdd(record.key, record.value)) entries.push(plainEntry(record))
+  }
+  emit()
   return entries
-}
-
-/** Magic (4) and MD5 (16) around the protobuf. */
-const AGGREGATE_OVERHEAD_BYTES = 20
-/** An upper bound of the protobuf framing of one record and its key-table entry (tags and varints). */
-const PER_RECORD_OVERHEAD_BYTES = 24
-
-function aggregatedEntry(batch: { key: string; data: Buffer }[]): PutRecordsRequestEntry {
-  const first = batch[0] as { key: string }
-  // The aggregated record is routed by its first record's key; all of them hash to that shard.
-  return { PartitionKey: first.key, ExplicitHashKey: hashKeyOf(first.key).toString(), Data: aggregate(batch) }
 }
 
 function* requests(entries: readonly PutRecordsRequestEntry[]): Generator<PutRecordsRequestEntry[]> {

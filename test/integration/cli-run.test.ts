@@ -20,7 +20,9 @@ describe('pulse run on the embedded default', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pulse-cli-'))
     onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }))
     const running = spawnPulse(['run', '--duration', '20', '--data-dir', dataDir, ...FREE_PORTS])
-    onTestFinished(() => running.child.kill('SIGKILL'))
+    onTestFinished(() => {
+      running.child.kill('SIGKILL')
+    })
 
     const first = await pollUntil(() => countRows(dataDir, 'client_events').catch(() => 0), (n) => n > 0, { what: 'first rows', timeoutMs: 30_000 })
     await sleep(5000) // the bar: two queries five seconds apart
