@@ -6,5 +6,4 @@ import { register } from 'tsx/esm/api'
 // releases will need Node 22 is for whoever upgrades the lockfile, not for every run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 register()
-const { main } = await import('../cli/main.ts')
-process.exitCode = await main(process.argv.slice(2))
+await import('../cli/pulse.ts')

@@ -19,8 +19,16 @@ export function createRegistry(): Registry {
   return registry
 }
 
+/** Read from package.json, one level up from the sources or two from the compiled dist/. */
 function packageVersion(): string {
-  const raw: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-  const version = (raw as { version?: unknown }).version
-  return typeof version === 'string' ? version : 'unknown'
+  for (const relative of ['../package.json', '../../package.json']) {
+    try {
+      const raw: unknown = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8'))
+      const version = (raw as { version?: unknown }).version
+      if (typeof version === 'string') return version
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown'
 }
