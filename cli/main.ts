@@ -9,6 +9,8 @@ import { usage } from './usage.ts'
 import { runAll } from './run.ts'
 import { runQuery } from './query.ts'
 import { runMigrate } from './migrate.ts'
+import { runProcess } from './process.ts'
+import { parseTrafficChoice, runProduce } from './produce.ts'
 
 export async function main(argv: readonly string[]): Promise<number> {
   let config: Config
@@ -37,6 +39,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'query':
         await runQuery(config, parsed.positionals.join(' '), stringFlag(parsed.flags.format) ?? 'PrettyCompactMonoBlock', process.stdout)
         return 0
+      case 'process':
+        return await runProcess(runtime)
+      case 'produce':
+        return await runProduce(runtime, parseTrafficChoice(parsed.positionals[0]))
       case 'migrate':
         return await runMigrate(runtime, process.stdout)
       default:

@@ -19,6 +19,7 @@ import { createSourceMetrics } from '../processors/source/metrics.ts'
 import { StreamProcessor } from '../processors/stream-processor.ts'
 import type { RecordKind } from '../schemas/types.ts'
 import type { Source } from '../processors/source/types.ts'
+import type { Transport } from '../producers/transport.ts'
 
 export interface Runtime {
   config: Config
@@ -125,4 +126,31 @@ export function streamProcessor(runtime: Runtime, parts: SinkParts, source: Sour
     sinkMetrics: sinkMetricsOnce(runtime.registry),
     onFatal,
   })
+}
+
+/** The stream side of a role, whichever carries the records: names, a transport, a source. */
+export interface StreamParts {
+  streams: Record<RecordKind, string>
+  transport(): Transport
+  source(store: CheckpointStore): Source
+  close(): Promise<void>
+}
+
+/** Opens the configured stream; `embedded` lets Kinesis start its emulator when no endpoint is set. */
+export async function openStreams(runtime: Runtime, embedded: boolean): Promise<StreamParts> {
+  if (runtime.config.source === 'kafka') return openKafkaStreams(runtime)
+  const kinesis = await openKinesis(runtime, embedded)
+  return {
+    streams: kinesis.streams,
+    transport: () => kinesisTransport(runtime, kinesis).transport,
+    source: (store) => kinesisSource(runtime, kinesis, store),
+    close: async () => {
+      kinesis.client.destroy()
+      await kinesis.emulator?.stop()
+    },
+  }
+}
+
+function openKafkaStreams(_runtime: Runtime): Promise<StreamParts> {
+  return Promise.reject(new Error('the Kafka source is not built yet'))
 }

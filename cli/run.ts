@@ -3,14 +3,13 @@
 // /metrics and the ClickHouse HTTP interface, prints a status line a second, and on Ctrl-C or after
 // --duration stops producing, lets the processor catch up, flushes everything and prints a summary.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createClientTraffic } from '../producers/generators/client-traffic.ts'
-import { createFlowTraffic } from '../producers/generators/flow-traffic.ts'
+import { generatedTraffic } from './produce.ts'
 import { driveTraffic } from '../producers/driver.ts'
 import { serveOps } from '../runtime/ops-server.ts'
 import { serveEmbeddedClickHouse } from '../sinks/clickhouse/embedded-http.ts'
 import { writeRunFile } from './run-file.ts'
 import { formatStatus, readTotals, type Totals } from './status.ts'
-import { kinesisSource, kinesisTransport, openKinesis, openSink, streamProcessor, type Runtime } from './roles.ts'
+import { openSink, openStreams, streamProcessor, type Runtime } from './roles.ts'
 import { stopSignal } from './signals.ts'
 import { errorMessage } from '../runtime/errors.ts'
 
@@ -24,13 +23,13 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
   try {
     const sinkParts = await openSink(runtime, stopping.hardStop)
     cleanups.push(() => sinkParts.clickhouse.close())
-    const kinesis = await openKinesis(runtime, true)
-    if (kinesis.emulator !== undefined) cleanups.push(() => kinesis.emulator?.stop())
-    const { transport } = kinesisTransport(runtime, kinesis)
-    await transport.ensureStreams(Object.values(kinesis.streams))
+    const streams = await openStreams(runtime, true)
+    cleanups.push(() => streams.close())
+    const transport = streams.transport()
+    await transport.ensureStreams(Object.values(streams.streams))
 
-    const source = kinesisSource(runtime, kinesis, sinkParts.store)
-    const processor = streamProcessor(runtime, sinkParts, source, kinesis.streams, (error) => {
+    const source = streams.source(sinkParts.store)
+    const processor = streamProcessor(runtime, sinkParts, source, streams.streams, (error) => {
       fatal = error
       stopping.stop()
     })
@@ -50,11 +49,8 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
 
     const producing = new AbortController()
     const start = Date.now()
-    const traffics = [
-      { traffic: createClientTraffic({ seed: config.producer.seed, startTime: start, ratePerSecond: config.producer.clientRate, viewers: config.producer.viewers }), ratePerSecond: config.producer.clientRate },
-      { traffic: createFlowTraffic({ seed: config.producer.seed, startTime: start, ratePerSecond: config.producer.flowRate }), ratePerSecond: config.producer.flowRate },
-    ]
-    const driving = driveTraffic({ transport, streams: kinesis.streams, traffics, logger, signal: producing.signal })
+    const traffics = generatedTraffic(config, 'all', start)
+    const driving = driveTraffic({ transport, streams: streams.streams, traffics, logger, signal: producing.signal })
     driving.catch((error: unknown) => {
       fatal = error
       stopping.stop()
