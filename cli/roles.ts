@@ -123,6 +123,7 @@ export function streamProcessor(runtime: Runtime, parts: SinkParts, source: Sour
     batchRows: config.clickhouse.batchRows,
     flushIntervalMs: config.clickhouse.flushIntervalMs,
     dedup: config.clickhouse.dedup,
+    processing: { ...config.processing, windowMs: config.processing.windowSeconds * 1000 },
     sinkMetrics: sinkMetricsOnce(runtime.registry),
     onFatal,
   })

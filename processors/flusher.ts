@@ -29,7 +29,7 @@ export function partitionKey(stream: string, partition: string): string {
 }
 
 export class Flusher {
-  private readonly committed = new Map<string, string | undefined>()
+  private readonly committed = new Map<string, { position: string | undefined; state: string }>()
   private running: Promise<void> = Promise.resolve()
 
   constructor(private readonly options: FlusherOptions) {}
@@ -37,7 +37,7 @@ export class Flusher {
   /** Learns a partition's checkpoint when it is assigned and re-arms its pending cut. */
   adopt(checkpoint: Checkpoint): void {
     const key = partitionKey(checkpoint.stream, checkpoint.partition)
-    this.committed.set(key, checkpoint.position)
+    this.committed.set(key, { position: checkpoint.position, state: checkpoint.state })
     if (checkpoint.pending !== undefined && this.options.dedup) {
       this.options.segments.forceCut(key, checkpoint.pending.to)
       this.options.logger.info({ partition: key, pending: checkpoint.pending }, 'replaying an unconfirmed block with its recorded range')
@@ -58,11 +58,16 @@ export class Flusher {
 
   private async flushRound(segments: Segment[]): Promise<void> {
     const { store, source, dedup } = this.options
-    if (dedup) await store.write(segments.map((segment) => this.checkpoint(segment, this.committed.get(segment.partition), segment)))
+    if (dedup) {
+      await store.write(segments.map((segment) => {
+        const committed = this.committed.get(segment.partition)
+        return this.checkpoint(segment, committed?.position, committed?.state ?? '', segment)
+      }))
+    }
     await Promise.all(segments.map((segment) => this.insertSegment(segment)))
-    await store.write(segments.map((segment) => this.checkpoint(segment, segment.to, undefined)))
+    await store.write(segments.map((segment) => this.checkpoint(segment, segment.to, stateText(segment), undefined)))
     for (const segment of segments) {
-      this.committed.set(segment.partition, segment.to)
+      this.committed.set(segment.partition, { position: segment.to, state: stateText(segment) })
       const { stream, partition } = splitKey(segment.partition)
       await source.commit(stream, partition, segment.to)
       this.options.segments.release(segment)
@@ -116,7 +121,7 @@ export class Flusher {
     return createHash('sha256').update(identity).digest('hex').slice(0, 40)
   }
 
-  private checkpoint(segment: Segment, position: string | undefined, pending: Segment | undefined): Checkpoint {
+  private checkpoint(segment: Segment, position: string | undefined, state: string, pending: Segment | undefined): Checkpoint {
     const { stream, partition } = splitKey(segment.partition)
     return {
       source: this.options.source.name,
@@ -124,8 +129,13 @@ export class Flusher {
       partition,
       position,
       pending: pending === undefined ? undefined : { from: pending.from, to: pending.to },
+      state,
     }
   }
+}
+
+function stateText(segment: Segment): string {
+  return segment.state === undefined ? '' : JSON.stringify(segment.state)
 }
 
 function rounds(sealed: readonly Segment[]): Segment[][] {

@@ -1,11 +1,16 @@
 // The processing stages' metrics. Stage and reason are small closed sets; kinds are the three record kinds.
-import { Counter, type Registry } from 'prom-client'
+import { Counter, Gauge, type Registry } from 'prom-client'
 
 export interface ProcessorMetrics {
   stageIn: Counter<'stage' | 'kind'>
   stageOut: Counter<'stage' | 'kind'>
   deadLetters: Counter<'stage' | 'reason'>
   unknownIps: Counter<'side'>
+  duplicates: Counter
+  lateEvents: Counter<'arrival'>
+  watermarkDelay: Gauge
+  sessionsEnded: Counter<'exit_reason'>
+  careActions: Counter<'remedy'>
 }
 
 export function createProcessorMetrics(registry: Registry): ProcessorMetrics {
@@ -25,5 +30,19 @@ export function createProcessorMetrics(registry: Registry): ProcessorMetrics {
       labelNames: ['side'],
       registers,
     }),
+    duplicates: new Counter({ name: 'pulse_duplicate_events_total', help: 'Client events dropped as repeats of an event id seen within the horizon.', registers }),
+    lateEvents: new Counter({
+      name: 'pulse_late_events_total',
+      help: 'Events that arrived after their window closed: late (a correction) or too_late (dead-lettered, not aggregated).',
+      labelNames: ['arrival'],
+      registers,
+    }),
+    watermarkDelay: new Gauge({
+      name: 'pulse_watermark_delay_seconds',
+      help: 'How far the lowest partition watermark trails the wall clock: the age of the newest window that may still change.',
+      registers,
+    }),
+    sessionsEnded: new Counter({ name: 'pulse_sessions_ended_total', help: 'Playback sessions ended, by exit reason.', labelNames: ['exit_reason'], registers }),
+    careActions: new Counter({ name: 'pulse_care_actions_total', help: 'Care actions raised for sessions that went bad, by remedy.', labelNames: ['remedy'], registers }),
   }
 }

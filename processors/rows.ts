@@ -11,7 +11,7 @@ export interface Provenance {
   position: string
 }
 
-export function clientEventRow(event: ClientEvent, from: Provenance): Row {
+export function clientEventRow(event: ClientEvent, from: Provenance, arrival = 'on_time'): Row {
   return {
     event_time: event.event_time,
     event_id: event.event_id,
@@ -36,6 +36,7 @@ export function clientEventRow(event: ClientEvent, from: Provenance): Row {
     search_query: event.search_query ?? '',
     ab_test_id: event.ab_test_id ?? '',
     ab_cell: event.ab_cell ?? '',
+    arrival,
     ingest_time: from.ingestTimeMs,
     source_partition: from.partition,
     source_position: from.position,

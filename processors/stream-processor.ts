@@ -17,6 +17,9 @@ import { DEFAULT_ROLLUPS } from './rollups.ts'
 import type { SourceBatch, Source } from './source/types.ts'
 import { loadOwnership } from './enrich/load-ownership.ts'
 import { errorMessage } from '../runtime/errors.ts'
+import type { ClientProcessingSettings } from './client-partition.ts'
+import { decodeState, restoreClientPartition } from './restore.ts'
+import type { Checkpoint } from '../sinks/clickhouse/checkpoint-store.ts'
 
 export interface StreamProcessorOptions {
   source: Source
@@ -29,6 +32,7 @@ export interface StreamProcessorOptions {
   batchRows: number
   flushIntervalMs: number
   dedup: boolean
+  processing: ClientProcessingSettings
   /** Shared with the sink: one set per registry. */
   sinkMetrics: SinkMetrics
   /** Rows that may wait for ClickHouse before the source is paused. */
@@ -47,7 +51,8 @@ export class StreamProcessor {
   private readonly ownership = new IpOwnershipIndex()
   private readonly maxBufferedRows: number
   private ticker: NodeJS.Timeout | undefined
-  private processed = 0
+  /** Last position handed over per partition, where shutdown rows are attached. */
+  private readonly lastPositions = new Map<string, string>()
 
   constructor(private readonly options: StreamProcessorOptions) {
     this.metrics = createProcessorMetrics(options.registry)
@@ -64,12 +69,18 @@ export class StreamProcessor {
       rollups: DEFAULT_ROLLUPS,
       dedup: options.dedup,
     })
-    this.records = new RecordProcessor({ source: options.source.name, kindOf: options.kindOf, ownership: this.ownership, metrics: this.metrics })
+    this.records = new RecordProcessor({
+      source: options.source.name,
+      kindOf: options.kindOf,
+      ownership: this.ownership,
+      metrics: this.metrics,
+      processing: options.processing,
+    })
   }
 
   /** User records processed since start, dead letters included (for the status line). */
   get recordsProcessed(): number {
-    return this.processed
+    return this.records.recordsProcessed
   }
 
   get bufferedRows(): number {
@@ -81,10 +92,7 @@ export class StreamProcessor {
     this.options.logger.info({ changes: loaded }, 'IP ownership history loaded')
     this.ticker = setInterval(() => this.tick(), TICK_MS)
     await this.options.source.start((batch) => this.handle(batch), {
-      onAssigned: (_stream, _partition, checkpoint) => {
-        if (checkpoint !== undefined) this.flusher.adopt(checkpoint)
-        return Promise.resolve()
-      },
+      onAssigned: (stream, partition, checkpoint) => this.assign(stream, partition, checkpoint),
       onRevoked: async (stream, partition) => {
         await this.flusher.flush(true)
         this.segments.dropPartition(partitionKey(stream, partition))
@@ -99,21 +107,39 @@ export class StreamProcessor {
     await this.options.source.stop()
   }
 
-  /** Stops reading, then flushes and commits everything read so far. */
+  /** Stops reading, writes the open sessions as they stand, then flushes and commits everything. */
   async stop(): Promise<void> {
     await this.options.source.stop()
     if (this.ticker !== undefined) clearInterval(this.ticker)
+    for (const [key, state] of this.records.clientPartitions) {
+      const position = this.lastPositions.get(key)
+      if (position !== undefined) this.segments.append(key, position, state.openSessionRows(), Date.now(), { highestEventTime: state.clock.highestEventTime })
+    }
     await this.flusher.flush(true)
+  }
+
+  /** A partition arrives: re-arm its pending block and rebuild its event-time state from ClickHouse. */
+  private async assign(stream: string, partition: string, checkpoint: Checkpoint | undefined): Promise<void> {
+    if (checkpoint === undefined) return
+    this.flusher.adopt(checkpoint)
+    if (this.options.kindOf(stream) !== 'client_event') return
+    const restored = decodeState(checkpoint.state)
+    const state = this.records.clientPartition(stream, partition, restored?.highestEventTime)
+    const { processing, client, sink } = this.options
+    const applied = await restoreClientPartition(client, sink.database, checkpoint, state, { dedupMs: processing.dedupHorizonMs, sessionTimeoutMs: processing.sessionTimeoutMs })
+    this.options.logger.info({ stream, partition, position: checkpoint.position, events: applied, openSessions: state.sessions.size }, 'partition state restored')
   }
 
   private async handle(batch: SourceBatch): Promise<void> {
     const key = partitionKey(batch.stream, batch.partition)
+    const clientState = this.options.kindOf(batch.stream) === 'client_event' ? this.records.clientPartition(batch.stream, batch.partition) : undefined
     for (const record of batch.records) {
       const rows = this.records.derive(batch.stream, batch.partition, record)
-      this.segments.append(key, record.position, rows, Date.now())
-      // One row (or dead letter) per user record, however many a Kinesis record packed.
-      this.processed += rows.length
+      const state = clientState === undefined ? undefined : { highestEventTime: clientState.clock.highestEventTime }
+      this.segments.append(key, record.position, rows, Date.now(), state)
     }
+    const last = batch.records[batch.records.length - 1]
+    if (last !== undefined) this.lastPositions.set(key, last.position)
     try {
       // Backpressure: the source waits for this, so it fetches nothing more until ClickHouse catches up.
       while (this.segments.bufferedRows > this.maxBufferedRows) await this.flusher.flush(true)
@@ -125,6 +151,8 @@ export class StreamProcessor {
 
   private tick(): void {
     this.options.sinkMetrics.bufferedRows.set(this.segments.bufferedRows)
+    const watermarks = [...this.records.clientPartitions.values()].map((state) => state.clock.watermark).filter(Number.isFinite)
+    if (watermarks.length > 0) this.metrics.watermarkDelay.set(Math.max(0, (Date.now() - Math.min(...watermarks)) / 1000))
     if (!this.segments.hasDue(Date.now())) return
     this.flusher.flush().catch((error: unknown) => {
       this.options.logger.fatal({ err: errorMessage(error) }, 'flushing failed')

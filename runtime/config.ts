@@ -53,6 +53,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    processing: z
+      .object({
+        windowSeconds: z.number().int().min(1).max(3600).default(60).describe('Length of the event-time windows of the per-minute tables.'),
+        outOfOrdernessMs: z.number().int().min(0).default(5000).describe('The watermark trails the highest event time seen by this much.'),
+        allowedLatenessMs: z.number().int().min(0).default(600_000).describe('Events this late after their window closed still correct it; later ones are too_late.'),
+        dedupHorizonMs: z.number().int().min(0).default(600_000).describe('A repeated event id within this much event time is dropped as a duplicate.'),
+        sessionTimeoutMs: z.number().int().min(1000).default(300_000).describe('A playback session with no event for this long (by the watermark) ends.'),
+        careRebufferRatio: z.number().min(0).max(1).default(0.05).describe('A session rebuffering more than this share of its time went bad.'),
+      })
+      .strict()
+      .prefault({}),
     http: z
       .object({
         metricsPort: port.default(9464).describe('Port serving /metrics, /healthz and /readyz (0 picks a free one).'),
@@ -99,6 +110,12 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'producer.flowRate', flag: 'flow-rate', env: 'PULSE_FLOW_RATE', type: 'number' },
   { path: 'producer.viewers', flag: 'viewers', env: 'PULSE_VIEWERS', type: 'number' },
   { path: 'producer.seed', flag: 'seed', env: 'PULSE_SEED', type: 'number' },
+  { path: 'processing.windowSeconds', flag: 'window-seconds', env: 'PULSE_WINDOW_SECONDS', type: 'number' },
+  { path: 'processing.outOfOrdernessMs', flag: 'out-of-orderness-ms', env: 'PULSE_OUT_OF_ORDERNESS_MS', type: 'number' },
+  { path: 'processing.allowedLatenessMs', flag: 'allowed-lateness-ms', env: 'PULSE_ALLOWED_LATENESS_MS', type: 'number' },
+  { path: 'processing.dedupHorizonMs', flag: 'dedup-horizon-ms', env: 'PULSE_DEDUP_HORIZON_MS', type: 'number' },
+  { path: 'processing.sessionTimeoutMs', flag: 'session-timeout-ms', env: 'PULSE_SESSION_TIMEOUT_MS', type: 'number' },
+  { path: 'processing.careRebufferRatio', flag: 'care-rebuffer-ratio', env: 'PULSE_CARE_REBUFFER_RATIO', type: 'number' },
   { path: 'http.metricsPort', flag: 'metrics-port', env: 'PULSE_METRICS_PORT', type: 'number' },
   { path: 'http.queryPort', flag: 'query-port', env: 'PULSE_QUERY_PORT', type: 'number' },
   { path: 'duration', flag: 'duration', env: 'PULSE_DURATION', type: 'number' },
@@ -142,17 +159,20 @@ function readConfigFile(path: string): Record<string, unknown> {
 }
 
 function convert(binding: SettingBinding, raw: string | boolean, origin: 'env' | 'flag'): unknown {
-  const where = origin === 'env' ? binding.env : `--${binding.flag}`
+  // Name the setting, both ways to set it and the one this value came from; JSON quoting keeps the
+  // message on one line whatever the value holds.
+  const where = `invalid setting ${binding.path} (--${binding.flag}, ${binding.env})`
+  const from = origin === 'env' ? binding.env : `--${binding.flag}`
   if (binding.type === 'boolean') {
     if (typeof raw === 'boolean') return raw
     if (/^(1|true|yes|on)$/i.test(raw)) return true
     if (/^(0|false|no|off)$/i.test(raw)) return false
-    throw new ConfigError(`${where}: expected true or false, got "${raw}"`)
+    throw new ConfigError(`${where}: expected true or false, got ${JSON.stringify(raw)} from ${from}`)
   }
-  if (typeof raw === 'boolean') throw new ConfigError(`${where} needs a value`)
+  if (typeof raw === 'boolean') throw new ConfigError(`${where}: ${from} needs a value`)
   if (binding.type === 'number') {
     const value = Number(raw)
-    if (raw.trim() === '' || !Number.isFinite(value)) throw new ConfigError(`${where}: expected a number, got "${raw}"`)
+    if (raw.trim() === '' || !Number.isFinite(value)) throw new ConfigError(`${where}: expected a number, got ${JSON.stringify(raw)} from ${from}`)
     return value
   }
   if (binding.type === 'list') return raw.split(',').map((item) => item.trim()).filter((item) => item !== '')

@@ -96,10 +96,11 @@ export function parseIpv4(text: string): number | undefined {
 }
 
 export function parseCidr(text: string): { network: number; prefix: number } | undefined {
-  const [ip, prefixText] = text.split('/')
+  const [ip, prefixText, ...extra] = text.split('/')
   const address = parseIpv4(ip ?? '')
-  const prefix = prefixText === undefined ? 32 : Number(prefixText)
-  if (address === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) return undefined
+  // Decimal digits only: Number() would read '' as 0 (a block covering every address), ' 8', '0x8', '1e1'.
+  const prefix = prefixText === undefined ? 32 : /^\d{1,2}$/.test(prefixText) ? Number(prefixText) : Number.NaN
+  if (address === undefined || extra.length > 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) return undefined
   return { network: maskAddress(address, prefix), prefix }
 }
 

@@ -10,6 +10,8 @@ export interface Checkpoint {
   position: string | undefined
   /** A block that may or may not have landed; a replay must cut exactly this range again. */
   pending: { from: string; to: string } | undefined
+  /** Processing state at `position` (JSON), e.g. the partition's highest event time. */
+  state: string
 }
 
 interface CheckpointRow {
@@ -19,6 +21,7 @@ interface CheckpointRow {
   position: string
   pending_from: string
   pending_to: string
+  state: string
 }
 
 export class CheckpointStore {
@@ -33,7 +36,7 @@ export class CheckpointStore {
 
   async load(source: string, stream: string): Promise<Map<string, Checkpoint>> {
     const result = await this.client.query({
-      query: `SELECT source, stream, partition, position, pending_from, pending_to
+      query: `SELECT source, stream, partition, position, pending_from, pending_to, state
               FROM ${this.database}.checkpoints FINAL
               WHERE source = {source:String} AND stream = {stream:String}`,
       query_params: { source, stream },
@@ -53,6 +56,7 @@ export class CheckpointStore {
       position: checkpoint.position ?? '',
       pending_from: checkpoint.pending?.from ?? '',
       pending_to: checkpoint.pending?.to ?? '',
+      state: checkpoint.state,
       owner: this.owner,
       updated_at: now,
       version: this.nextVersion(now),
@@ -74,5 +78,6 @@ function fromRow(row: CheckpointRow): Checkpoint {
     partition: row.partition,
     position: row.position === '' ? undefined : row.position,
     pending: row.pending_to === '' ? undefined : { from: row.pending_from, to: row.pending_to },
+    state: row.state,
   }
 }

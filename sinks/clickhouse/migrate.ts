@@ -3,6 +3,7 @@
 // start together, or a migration interrupted half-way, converge on the same schema.
 import type { ClickHouseClient } from '@clickhouse/client'
 import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export interface Migration {
@@ -20,7 +21,7 @@ export function loadMigrations(directory: string = MIGRATIONS_DIR): Migration[] 
     .map((file) => ({
       version: Number(file.slice(0, 3)),
       name: file.slice(4, -4),
-      statements: splitStatements(readFileSync(directory + file, 'utf8')),
+      statements: splitStatements(readFileSync(join(directory, file), 'utf8')),
     }))
 }
 

@@ -10,11 +10,19 @@ export interface DerivedRow {
   row: Row
   /** Event time (epoch ms) of the record the row came from, for the freshness metric. */
   eventTimeMs?: number
+  /**
+   * Rows with the same key in one block become one row: 'sum' adds numeric columns (and numeric
+   * maps key by key; other columns keep the first value), as partial aggregates do; 'replace' keeps
+   * the latest, as a state row (a session) does.
+   */
+  combine?: { key: string; how: 'sum' | 'replace' }
 }
 
 export interface TableRows {
   rows: Row[]
   eventTimesMs: number[]
+  /** Index into rows of each combined key. */
+  combined: Map<string, number>
 }
 
 export interface Segment {
@@ -26,6 +34,8 @@ export interface Segment {
   rowCount: number
   openedAt: number
   tables: Map<string, TableRows>
+  /** The partition's processing state after the record at `to`, kept with the checkpoint as JSON. */
+  state: object | undefined
 }
 
 export interface SegmentPolicy {
@@ -51,7 +61,7 @@ export class PartitionSegments {
     this.forcedCuts.set(partition, to)
   }
 
-  append(partition: string, position: string, rows: readonly DerivedRow[], now: number): void {
+  append(partition: string, position: string, rows: readonly DerivedRow[], now: number, state?: object): void {
     let cut = this.forcedCuts.get(partition)
     // A record past the cut means the cut record itself is gone (e.g. trimmed): cut before this one.
     if (cut !== undefined && comparePositions(position, cut) > 0) {
@@ -60,12 +70,16 @@ export class PartitionSegments {
     }
     const segment = this.open.get(partition) ?? this.openSegment(partition, position, now)
     segment.to = position
+    segment.state = state
     segment.records++
-    for (const derived of rows) addRow(segment, derived)
-    segment.rowCount += rows.length
-    this.buffered += rows.length
-    if (cut !== undefined && comparePositions(position, cut) >= 0) this.sealPartition(partition)
-    else if (segment.rowCount >= this.policy.batchRows) this.sealPartition(partition)
+    let added = 0
+    for (const derived of rows) added += addRow(segment, derived)
+    segment.rowCount += added
+    this.buffered += added
+    // Before its cut a partition seals only at the cut: the replayed block must match the recorded one.
+    if (cut !== undefined) {
+      if (comparePositions(position, cut) >= 0) this.sealPartition(partition)
+    } else if (segment.rowCount >= this.policy.batchRows) this.sealPartition(partition)
   }
 
   /** Seals what is old enough (or everything) and hands over all sealed segments, oldest first. */
@@ -100,7 +114,7 @@ export class PartitionSegments {
   }
 
   private openSegment(partition: string, position: string, now: number): Segment {
-    const segment: Segment = { partition, from: position, to: position, records: 0, rowCount: 0, openedAt: now, tables: new Map() }
+    const segment: Segment = { partition, from: position, to: position, records: 0, rowCount: 0, openedAt: now, tables: new Map(), state: undefined }
     this.open.set(partition, segment)
     return segment
   }
@@ -114,12 +128,42 @@ export class PartitionSegments {
   }
 }
 
-function addRow(segment: Segment, derived: DerivedRow): void {
+/** Adds or combines the row; returns how many rows the segment grew by (0 or 1). */
+function addRow(segment: Segment, derived: DerivedRow): number {
   let table = segment.tables.get(derived.table)
   if (table === undefined) {
-    table = { rows: [], eventTimesMs: [] }
+    table = { rows: [], eventTimesMs: [], combined: new Map() }
     segment.tables.set(derived.table, table)
   }
-  table.rows.push(derived.row)
+  if (derived.combine !== undefined) {
+    const index = table.combined.get(derived.combine.key)
+    if (index !== undefined) {
+      const existing = table.rows[index] as Row
+      table.rows[index] = derived.combine.how === 'replace' ? derived.row : sumInto(existing, derived.row)
+      return 0
+    }
+    table.combined.set(derived.combine.key, table.rows.length)
+  }
+  table.rows.push(derived.combine?.how === 'sum' ? { ...derived.row } : derived.row)
   if (derived.eventTimeMs !== undefined) table.eventTimesMs.push(derived.eventTimeMs)
+  return 1
+}
+
+function sumInto(target: Row, addition: Row): Row {
+  for (const [column, value] of Object.entries(addition)) {
+    const current = target[column]
+    if (typeof value === 'number' && typeof current === 'number') target[column] = current + value
+    else if (isCountMap(value) && isCountMap(current)) target[column] = sumMaps(current, value)
+  }
+  return target
+}
+
+function isCountMap(value: unknown): value is Record<string, number> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function sumMaps(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const sum = { ...a }
+  for (const [key, count] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + count
+  return sum
 }

@@ -1,0 +1,129 @@
+// Event-time processing of the client events of one source partition: drop duplicates, classify
+// arrival against the partition's watermark, fold playback sessions, and derive the raw row, the
+// per-minute partials, ended sessions and care actions. All state is a function of the partition's
+// records in order, so it can be restored at a checkpoint (see restore.ts) and replayed exactly.
+import type { ClientEvent } from '../schemas/types.ts'
+import type { DerivedRow } from '../sinks/clickhouse/segments.ts'
+import { engagementContributions, qoeContribution } from './aggregates/client-aggregates.ts'
+import { DedupWindow } from './event-time/dedup.ts'
+import { PartitionClock, type Arrival, type ClockSettings } from './event-time/partition-clock.ts'
+import { careActionRow, problemsOf } from './sessions/care.ts'
+import { PlaybackSession } from './sessions/playback-session.ts'
+
+export interface ClientProcessingSettings extends ClockSettings {
+  dedupHorizonMs: number
+  sessionTimeoutMs: number
+  careRebufferRatio: number
+}
+
+export interface ClientOutcome {
+  rows: DerivedRow[]
+  arrival: Arrival | 'duplicate'
+}
+
+export class ClientPartition {
+  readonly clock: PartitionClock
+  readonly dedup: DedupWindow
+  readonly sessions = new Map<string, PlaybackSession>()
+  /** app_session_id → test id → cell, learned from ab_allocation events. */
+  readonly cells = new Map<string, Map<string, string>>()
+  private nextSweep = Number.NEGATIVE_INFINITY
+
+  constructor(
+    private readonly settings: ClientProcessingSettings,
+    highestEventTime?: number,
+  ) {
+    this.clock = new PartitionClock(settings, highestEventTime)
+    this.dedup = new DedupWindow(settings.dedupHorizonMs)
+  }
+
+  /** Processes one event; `raw` builds its raw row with the arrival class. */
+  process(event: ClientEvent, raw: (arrival: Arrival) => DerivedRow): ClientOutcome {
+    if (this.dedup.isDuplicate(event.event_id, event.event_time, this.clock.highestEventTime)) return { rows: [], arrival: 'duplicate' }
+    const arrival = this.clock.observe(event.event_time)
+    const rows = [raw(arrival)]
+    if (arrival !== 'too_late') rows.push(...this.fold(event, arrival === 'late'))
+    rows.push(...this.sweepTimeouts())
+    return { rows, arrival }
+  }
+
+  /** Applies an event to the state only, as when restoring from rows already written. */
+  restore(event: ClientEvent): void {
+    this.dedup.isDuplicate(event.event_id, event.event_time, this.clock.highestEventTime)
+    this.applyToState(event)
+  }
+
+  /** Forgets sessions known to be over (ended by a stop during restore, or written as ended). */
+  dropSessions(ended: readonly string[]): void {
+    for (const id of ended) this.sessions.delete(id)
+    for (const [id, session] of this.sessions) if (session.ended) this.sessions.delete(id)
+  }
+
+  /** Rows for every open session as it stands (ended = 0), written on shutdown and replaced later. */
+  openSessionRows(): DerivedRow[] {
+    return [...this.sessions.values()].map((session) => sessionRow(session))
+  }
+
+  private fold(event: ClientEvent, late: boolean): DerivedRow[] {
+    const { session, playedMs } = this.applyToState(event)
+    const abCells = this.abCellsOf(event.app_session_id)
+    const contribution = { event, session, windowStart: this.clock.windowStart(event.event_time), playedMs, late, abCells }
+    const rows: DerivedRow[] = []
+    const qoe = qoeContribution(contribution)
+    if (qoe !== undefined) rows.push(qoe)
+    rows.push(...engagementContributions(contribution))
+    if (session?.ended === true) rows.push(...this.finish(session))
+    return rows
+  }
+
+  private applyToState(event: ClientEvent): { session: PlaybackSession | undefined; playedMs: number } {
+    if (event.event_type === 'ab_allocation' && event.ab_test_id !== null && event.ab_cell !== null) {
+      const cells = this.cells.get(event.app_session_id) ?? new Map<string, string>()
+      cells.set(event.ab_test_id, event.ab_cell)
+      this.cells.set(event.app_session_id, cells)
+    }
+    if (event.playback_id === null) return { session: undefined, playedMs: 0 }
+    let session = this.sessions.get(event.playback_id)
+    if (session === undefined) {
+      session = new PlaybackSession(event, this.abCellsOf(event.app_session_id))
+      this.sessions.set(event.playback_id, session)
+    }
+    const playedMs = session.apply(event)
+    return { session, playedMs }
+  }
+
+  private abCellsOf(appSessionId: string): string[] {
+    const cells = this.cells.get(appSessionId)
+    if (cells === undefined) return []
+    return [...cells].map(([test, cell]) => `${test}:${cell}`).sort()
+  }
+
+  private finish(session: PlaybackSession): DerivedRow[] {
+    this.sessions.delete(session.sessionId)
+    const rows = [sessionRow(session)]
+    const care = careActionRow(session, problemsOf(session, this.settings.careRebufferRatio), session.lastEventTime)
+    if (care !== undefined) rows.push({ table: 'care_actions', row: care, combine: { key: session.sessionId, how: 'replace' } })
+    return rows
+  }
+
+  /** Ends sessions idle past the timeout by the watermark; checked once per second of event time. */
+  private sweepTimeouts(): DerivedRow[] {
+    const watermark = this.clock.watermark
+    if (watermark < this.nextSweep) return []
+    this.nextSweep = watermark + 1000
+    const rows: DerivedRow[] = []
+    for (const session of this.sessions.values()) {
+      if (session.lastEventTime + this.settings.sessionTimeoutMs < watermark) {
+        session.timeOut()
+        rows.push(...this.finish(session))
+      }
+    }
+    return rows
+  }
+}
+
+function sessionRow(session: PlaybackSession): DerivedRow {
+  // Versions grow with the session's last event, and an ended row outranks an open one.
+  const version = session.lastEventTime * 2 + (session.ended ? 1 : 0)
+  return { table: 'playback_sessions', row: session.toRow(version), combine: { key: session.sessionId, how: 'replace' } }
+}
