@@ -142,7 +142,14 @@ export class StreamProcessor {
     if (last !== undefined) this.lastPositions.set(key, last.position)
     try {
       // Backpressure: the source waits for this, so it fetches nothing more until ClickHouse catches up.
-      while (this.segments.bufferedRows > this.maxBufferedRows) await this.flusher.flush(true)
+      while (this.segments.bufferedRows > this.maxBufferedRows) {
+        const before = this.segments.bufferedRows
+        await this.flusher.flush(true)
+        // Rows held for a pending forced cut cannot be sealed before the cut's record arrives, and it
+        // may be this very partition's next record: go on reading rather than wait for ever. At most
+        // one replayed block per partition is held this way.
+        if (this.segments.bufferedRows >= before) break
+      }
     } catch (error) {
       this.options.onFatal(error)
       throw error

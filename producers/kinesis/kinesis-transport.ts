@@ -126,7 +126,7 @@ function plainEntry(record: OutgoingRecord): PutRecordsRequestEntry {
 }
 
 /** Packs one shard's records, in order, into aggregated records of at most `limit` bytes. */
-function packGroup(group: readonly OutgoingRecord[], limit: number): PutRecordsRequestEntry[] {
+export function packGroup(group: readonly OutgoingRecord[], limit: number): PutRecordsRequestEntry[] {
   const entries: PutRecordsRequestEntry[] = []
   const builder = new AggregateBuilder(limit)
   const emit = (): void => {
@@ -144,11 +144,12 @@ function packGroup(group: readonly OutgoingRecord[], limit: number): PutRecordsR
   return entries
 }
 
-function* requests(entries: readonly PutRecordsRequestEntry[]): Generator<PutRecordsRequestEntry[]> {
+export function* requests(entries: readonly PutRecordsRequestEntry[]): Generator<PutRecordsRequestEntry[]> {
   let request: PutRecordsRequestEntry[] = []
   let bytes = 0
   for (const entry of entries) {
-    const size = (entry.Data?.byteLength ?? 0) + (entry.PartitionKey?.length ?? 0)
+    // Kinesis counts the partition key's UTF-8 bytes, not its UTF-16 length.
+    const size = (entry.Data?.byteLength ?? 0) + Buffer.byteLength(entry.PartitionKey ?? '', 'utf8')
     if (request.length === PUT_RECORDS_MAX_ENTRIES || (request.length > 0 && bytes + size > PUT_RECORDS_MAX_BYTES)) {
       yield request
       request = []

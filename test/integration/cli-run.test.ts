@@ -45,6 +45,6 @@ describe('pulse run on the embedded default', () => {
       (error: unknown) => error as { code: number; stderr: string },
     )
     expect(failure?.code).toBe(2)
-    expect(failure?.stderr.trim()).toBe('pulse: --client-rate: expected a number, got "lots"')
+    expect(failure?.stderr.trim()).toBe('pulse: invalid setting producer.clientRate (--client-rate, PULSE_CLIENT_RATE): expected a number, got "lots" from --client-rate')
   })
 })

@@ -1,0 +1,163 @@
+// Per-minute rollups of one block's raw rows, checked against sums worked out by hand for a small
+// set of rows spread over two minutes.
+
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { clientEventsPerMinute, DEFAULT_ROLLUPS, flowsPerMinute } from '../../../processors/rollups.ts'
+import { clientEventRow, networkFlowRow, UNKNOWN_OWNER, type Provenance } from '../../../processors/rows.ts'
+import type { Owner } from '../../../processors/enrich/ip-ownership.ts'
+import type { TableRows } from '../../../sinks/clickhouse/segments.ts'
+import type { Row } from '../../../sinks/clickhouse/sink.ts'
+import { clientEvent, networkFlow } from '../schemas/fixtures.ts'
+
+/** 2024-01-01 12:00:00 UTC in epoch seconds: the first of the two minutes. */
+const M0 = Date.UTC(2024, 0, 1, 12, 0, 0) / 1000
+const M1 = M0 + 60
+const from: Provenance = { ingestTimeMs: M0 * 1000, partition: 'shard-0', position: '1' }
+
+function tables(entries: Record<string, Row[]>): Map<string, TableRows> {
+  return new Map(Object.entries(entries).map(([table, rows]) => [table, { rows, eventTimesMs: [], combined: new Map() }]))
+}
+
+/** Rows in a stable order, so that a comparison does not depend on the rollup's map order. */
+function sorted(rows: readonly Row[]): Row[] {
+  return [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
+}
+
+/** Column names of a table in the migrations, in order. */
+function migrationColumns(table: string): string[] {
+  const sql = readFileSync(new URL('../../../sinks/clickhouse/migrations/002_minute_rollups.sql', import.meta.url), 'utf8')
+  const body = new RegExp(`\\{database\\}\\.${table}\\s*\\(([^)]*(?:\\([^)]*\\)[^)]*)*)\\)\\s*ENGINE`).exec(sql)?.[1]
+  if (body === undefined) throw new Error(`no CREATE TABLE for ${table}`)
+  return body
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/)[0] ?? '')
+    .filter((name) => name !== '')
+}
+
+describe('clientEventsPerMinute', () => {
+  const at = (minuteStart: number, secondMs: number): number => minuteStart * 1000 + secondMs
+  const events = [
+    clientEvent({ event_type: 'play_request', device_type: 'tv', country: 'NL', cdn: 'cdn-1', event_time: at(M0, 0) }),
+    clientEvent({ event_type: 'play_request', device_type: 'tv', country: 'NL', cdn: 'cdn-1', event_time: at(M0, 59_999) }),
+    clientEvent({ event_type: 'play_request', device_type: 'tv', country: 'NL', cdn: 'cdn-1', event_time: at(M1, 0) }),
+    clientEvent({ event_type: 'play_request', device_type: 'mobile', country: 'NL', cdn: 'cdn-1', event_time: at(M0, 30_000) }),
+    clientEvent({ event_type: 'rebuffer_start', device_type: 'tv', country: 'NL', cdn: 'cdn-1', event_time: at(M0, 10_000) }),
+    clientEvent({ event_type: 'play_request', device_type: 'tv', country: 'DE', cdn: 'cdn-1', event_time: at(M0, 10_000) }),
+    clientEvent({ event_type: 'play_request', device_type: 'tv', country: 'NL', cdn: 'cdn-2', event_time: at(M0, 45_000) }),
+    clientEvent({ event_type: 'row_impression', device_type: 'tv', country: 'NL', cdn: null, playback_id: null, event_time: at(M1, 30_500) }),
+  ]
+
+  it('counts events per minute and key', () => {
+    const result = clientEventsPerMinute(tables({ client_events: events.map((event) => clientEventRow(event, from)) }))
+    expect(result?.table).toBe('client_events_1m')
+    const row = (minute: number, event_type: string, device_type: string, country: string, cdn: string, count: number): Row => ({
+      minute,
+      event_type,
+      device_type,
+      country,
+      cdn,
+      events: count,
+    })
+    expect(sorted(result?.rows ?? [])).toEqual(
+      sorted([
+        row(M0, 'play_request', 'tv', 'NL', 'cdn-1', 2), // 12:00:00.000 and 12:00:59.999
+        row(M1, 'play_request', 'tv', 'NL', 'cdn-1', 1), // 12:01:00.000 starts the next minute
+        row(M0, 'play_request', 'mobile', 'NL', 'cdn-1', 1),
+        row(M0, 'rebuffer_start', 'tv', 'NL', 'cdn-1', 1),
+        row(M0, 'play_request', 'tv', 'DE', 'cdn-1', 1),
+        row(M0, 'play_request', 'tv', 'NL', 'cdn-2', 1),
+        row(M1, 'row_impression', 'tv', 'NL', '', 1), // a missing CDN is '' in the raw row, and so here
+      ]),
+    )
+  })
+
+  it('loses no event: the counts add up to the rows given', () => {
+    const result = clientEventsPerMinute(tables({ client_events: events.map((event) => clientEventRow(event, from)) }))
+    expect((result?.rows ?? []).reduce((total, row) => total + Number(row.events), 0)).toBe(events.length)
+  })
+
+  it('is undefined for a block without client events', () => {
+    expect(clientEventsPerMinute(tables({ network_flows: [] }))).toBeUndefined()
+  })
+
+  it('writes exactly the columns of client_events_1m', () => {
+    const result = clientEventsPerMinute(tables({ client_events: [clientEventRow(clientEvent(), from)] }))
+    expect(Object.keys(result?.rows[0] ?? {}).sort()).toEqual(migrationColumns('client_events_1m').sort())
+  })
+})
+
+describe('flowsPerMinute', () => {
+  const api: Owner = { app: 'api', cluster: 'c1', region: 'eu-west-1' }
+  const db: Owner = { app: 'db', cluster: 'c2', region: 'eu-west-1' }
+  const cache: Owner = { app: 'cache', cluster: 'c3', region: 'eu-west-1' }
+  const flow = (source: Owner, destination: Owner, overrides: Parameters<typeof networkFlow>[0]): Row =>
+    networkFlowRow(networkFlow({ dst_port: 5432, protocol: 6, action: 'ACCEPT', log_status: 'OK', ...overrides, end: (overrides?.start ?? M0) + 5 }), source, destination, from)
+  const noData = { src_addr: null, dst_addr: null, src_port: null, dst_port: null, protocol: null, packets: null, bytes: null, action: null } as const
+
+  const rows = [
+    flow(api, db, { start: M0 + 5, packets: 10, bytes: 1000 }),
+    flow(api, db, { start: M0 + 59, packets: 5, bytes: 500 }),
+    flow(api, db, { start: M1, packets: 1, bytes: 100 }),
+    flow(api, db, { start: M0 + 10, packets: 2, bytes: 120, action: 'REJECT' }),
+    flow(api, db, { start: M0 + 20, packets: null, bytes: null }),
+    flow(api, db, { start: M0 + 30, log_status: 'NODATA', ...noData }),
+    flow(api, db, { start: M0 + 30, log_status: 'SKIPDATA', ...noData }),
+    flow(api, db, { start: M0 + 40, log_status: 'NODATA', packets: 999, bytes: 999 }),
+    flow(api, cache, { start: M0 + 30, dst_port: 6379, packets: 3, bytes: 300 }),
+    flow(UNKNOWN_OWNER, db, { start: M1 + 1, packets: 7, bytes: 2 ** 40 }),
+  ]
+
+  const sum = (minute: number, src_app: string, dst_app: string, dst_port: number, action: string, flows: number, packets: number, bytes: number): Row => ({
+    minute,
+    src_app,
+    dst_app,
+    dst_port,
+    protocol: 6,
+    action,
+    flows,
+    packets,
+    bytes,
+  })
+
+  it('sums flows, packets and bytes per minute and key, leaving out NODATA and SKIPDATA records', () => {
+    const result = flowsPerMinute(tables({ network_flows: rows }))
+    expect(result?.table).toBe('flows_1m')
+    expect(sorted(result?.rows ?? [])).toEqual(
+      sorted([
+        // +5 s, +59 s and +20 s (whose packets and bytes are null, so count as 0)
+        sum(M0, 'api', 'db', 5432, 'ACCEPT', 3, 10 + 5 + 0, 1000 + 500 + 0),
+        sum(M1, 'api', 'db', 5432, 'ACCEPT', 1, 1, 100),
+        sum(M0, 'api', 'db', 5432, 'REJECT', 1, 2, 120),
+        sum(M0, 'api', 'cache', 6379, 'ACCEPT', 1, 3, 300),
+        sum(M1, 'unknown', 'db', 5432, 'ACCEPT', 1, 7, 2 ** 40),
+      ]),
+    )
+  })
+
+  it('reads a missing port or protocol on an OK record as 0 (the rollup columns are not nullable)', () => {
+    const result = flowsPerMinute(tables({ network_flows: [flow(api, db, { start: M0, dst_port: null, protocol: null, packets: 1, bytes: 84 })] }))
+    expect(result?.rows).toEqual([{ minute: M0, src_app: 'api', dst_app: 'db', dst_port: 0, protocol: 0, action: 'ACCEPT', flows: 1, packets: 1, bytes: 84 }])
+  })
+
+  it('gives no rows for a block of only NODATA and SKIPDATA records', () => {
+    const result = flowsPerMinute(tables({ network_flows: [flow(api, db, { start: M0, log_status: 'NODATA', ...noData }), flow(api, db, { start: M0, log_status: 'SKIPDATA', ...noData })] }))
+    expect(result?.rows).toEqual([])
+  })
+
+  it('is undefined for a block without flows', () => {
+    expect(flowsPerMinute(tables({ client_events: [] }))).toBeUndefined()
+  })
+
+  it('writes exactly the columns of flows_1m', () => {
+    const result = flowsPerMinute(tables({ network_flows: [rows[0] as Row] }))
+    expect(Object.keys(result?.rows[0] ?? {}).sort()).toEqual(migrationColumns('flows_1m').sort())
+  })
+})
+
+describe('DEFAULT_ROLLUPS', () => {
+  it('derives both rollup tables from a block holding both raw tables', () => {
+    const block = tables({ client_events: [clientEventRow(clientEvent(), from)], network_flows: [networkFlowRow(networkFlow(), UNKNOWN_OWNER, UNKNOWN_OWNER, from)] })
+    expect(DEFAULT_ROLLUPS.map((rollup) => rollup(block)?.table)).toEqual(['client_events_1m', 'flows_1m'])
+  })
+})

@@ -1,0 +1,224 @@
+// Configuration: defaults, the precedence file < environment < flags, and the one-line errors that
+// name the setting, its flag and its environment variable.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { loadConfig, SETTING_BINDINGS, type ConfigSources } from '../../../runtime/config.ts'
+import { ConfigError } from '../../../runtime/errors.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'pulse-config-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+let fileCount = 0
+function configFile(text: string, extension = 'yaml'): string {
+  const path = join(dir, `config-${++fileCount}.${extension}`)
+  writeFileSync(path, text)
+  return path
+}
+
+/** The ConfigError loadConfig throws for these sources (fails the test when it does not throw). */
+function configError(sources: ConfigSources): ConfigError {
+  try {
+    loadConfig(sources)
+  } catch (error) {
+    if (error instanceof ConfigError) return error
+    throw error
+  }
+  throw new Error('expected loadConfig to throw a ConfigError')
+}
+
+describe('defaults', () => {
+  it('fills every section with no sources at all', () => {
+    const config = loadConfig()
+    expect(config.source).toBe('kinesis')
+    expect(config.kinesis).toEqual({ region: 'us-east-1', streamPrefix: 'pulse', shards: 2, pollIntervalMs: 250, emulatorPort: 4568 })
+    expect(config.kinesis.endpoint).toBeUndefined()
+    expect(config.kafka).toEqual({ brokers: ['127.0.0.1:9092'], topicPrefix: 'pulse', partitions: 4, groupId: 'pulse-processors' })
+    expect(config.clickhouse).toEqual({
+      dataDir: './data',
+      database: 'pulse',
+      username: 'default',
+      password: '',
+      batchRows: 20_000,
+      flushIntervalMs: 1000,
+      dedup: true,
+    })
+    expect(config.clickhouse.url).toBeUndefined()
+    expect(config.producer).toEqual({ clientRate: 1500, flowRate: 300, viewers: 500, seed: 42 })
+    expect(config.http).toEqual({ metricsPort: 9464, queryPort: 8124 })
+    expect(config.duration).toBeUndefined()
+    expect(config.logLevel).toBe('info')
+  })
+
+  it('keeps the defaults of a section that a file only partly sets', () => {
+    const config = loadConfig({ file: configFile('kafka:\n  partitions: 12\n') })
+    expect(config.kafka).toEqual({ brokers: ['127.0.0.1:9092'], topicPrefix: 'pulse', partitions: 12, groupId: 'pulse-processors' })
+  })
+
+  it('treats an empty file as no settings', () => {
+    expect(loadConfig({ file: configFile('') })).toEqual(loadConfig())
+  })
+})
+
+describe('precedence', () => {
+  const file = (): string => configFile(['kafka:', '  partitions: 3', '  topicPrefix: from-file', 'logLevel: warn', ''].join('\n'))
+
+  it('takes a setting from the file when nothing else sets it', () => {
+    const config = loadConfig({ file: file() })
+    expect(config.kafka.partitions).toBe(3)
+    expect(config.kafka.topicPrefix).toBe('from-file')
+    expect(config.logLevel).toBe('warn')
+  })
+
+  it('lets the environment override the file, setting by setting', () => {
+    const config = loadConfig({ file: file(), env: { PULSE_KAFKA_PARTITIONS: '7' } })
+    expect(config.kafka.partitions).toBe(7)
+    // The file's other settings in the same section survive the override.
+    expect(config.kafka.topicPrefix).toBe('from-file')
+  })
+
+  it('lets flags override both', () => {
+    const config = loadConfig({ file: file(), env: { PULSE_KAFKA_PARTITIONS: '7', PULSE_LOG_LEVEL: 'debug' }, flags: { partitions: '9' } })
+    expect(config.kafka.partitions).toBe(9)
+    expect(config.logLevel).toBe('debug')
+    expect(config.kafka.topicPrefix).toBe('from-file')
+  })
+
+  it('ignores an empty environment variable and an absent flag', () => {
+    const config = loadConfig({ file: file(), env: { PULSE_KAFKA_PARTITIONS: '' }, flags: { partitions: undefined } })
+    expect(config.kafka.partitions).toBe(3)
+  })
+
+  it('reads JSON files too', () => {
+    expect(loadConfig({ file: configFile('{"clickhouse": {"batchRows": 5}}', 'json') }).clickhouse.batchRows).toBe(5)
+  })
+
+  it('binds every setting to a distinct flag and environment variable', () => {
+    const flags = SETTING_BINDINGS.map((binding) => binding.flag)
+    const envs = SETTING_BINDINGS.map((binding) => binding.env)
+    expect(new Set(flags).size).toBe(flags.length)
+    expect(new Set(envs).size).toBe(envs.length)
+  })
+})
+
+describe('file errors', () => {
+  it('names an unknown top-level key', () => {
+    const error = configError({ file: configFile('sorce: kafka\n') })
+    expect(error.message).toBe('unknown setting sorce')
+  })
+
+  it('names an unknown nested key with its section', () => {
+    const error = configError({ file: configFile('clickhouse:\n  batchrows: 10\n') })
+    expect(error.message).toBe('unknown setting clickhouse.batchrows')
+  })
+
+  it('names a value of the wrong type with its flag and environment variable', () => {
+    const error = configError({ file: configFile('kinesis:\n  shards: "three"\n') })
+    expect(error.message).toMatch(/^invalid setting kinesis\.shards \(--shards, PULSE_KINESIS_SHARDS\): /)
+  })
+
+  it('refuses a file that is not a mapping', () => {
+    expect(configError({ file: configFile('- a\n- b\n') }).message).toContain('must hold a mapping')
+  })
+
+  it('reports a missing file as a ConfigError naming the path', () => {
+    const missing = join(dir, 'does-not-exist.yaml')
+    expect(configError({ file: missing }).message).toContain(missing)
+  })
+})
+
+describe('bad flag and environment values', () => {
+  // Every such message names both ways to set the value and stays on one line.
+  function expectNamed(error: ConfigError, flag: string, env: string): void {
+    expect(error.message).toContain(`--${flag}`)
+    expect(error.message).toContain(env)
+    expect(error.message).not.toContain('\n')
+  }
+
+  it('a flag that is not a number, saying the value came from the flag', () => {
+    const error = configError({ flags: { shards: 'many' } })
+    expectNamed(error, 'shards', 'PULSE_KINESIS_SHARDS')
+    expect(error.message).toMatch(/"many" from --shards$/)
+  })
+
+  it('an environment variable that is not a number, saying the value came from the environment', () => {
+    const error = configError({ env: { PULSE_BATCH_ROWS: '10k' } })
+    expectNamed(error, 'batch-rows', 'PULSE_BATCH_ROWS')
+    expect(error.message).toMatch(/"10k" from PULSE_BATCH_ROWS$/)
+  })
+
+  it('a number outside the schema range', () => {
+    expectNamed(configError({ flags: { shards: '0' } }), 'shards', 'PULSE_KINESIS_SHARDS')
+    expectNamed(configError({ flags: { 'metrics-port': '70000' } }), 'metrics-port', 'PULSE_METRICS_PORT')
+  })
+
+  it('a value outside an enumeration', () => {
+    expectNamed(configError({ flags: { source: 'pulsar' } }), 'source', 'PULSE_SOURCE')
+  })
+
+  it('a boolean flag given a word that is not a boolean', () => {
+    expectNamed(configError({ flags: { dedup: 'maybe' } }), 'dedup', 'PULSE_DEDUP')
+  })
+
+  it('a string flag given without a value', () => {
+    expectNamed(configError({ flags: { shards: true } }), 'shards', 'PULSE_KINESIS_SHARDS')
+  })
+
+  it('a value with a line break still gives a one-line message', () => {
+    expectNamed(configError({ env: { PULSE_KINESIS_SHARDS: '2\n3' } }), 'shards', 'PULSE_KINESIS_SHARDS')
+  })
+
+  it('a URL that does not parse', () => {
+    expectNamed(configError({ flags: { clickhouse: 'not a url' } }), 'clickhouse', 'PULSE_CLICKHOUSE_URL')
+  })
+})
+
+describe('conversions', () => {
+  it('splits a broker list on commas, trimming blanks', () => {
+    expect(loadConfig({ flags: { brokers: 'a:1,b:2' } }).kafka.brokers).toEqual(['a:1', 'b:2'])
+    expect(loadConfig({ env: { PULSE_KAFKA_BROKERS: ' a:1 , ,b:2,' } }).kafka.brokers).toEqual(['a:1', 'b:2'])
+  })
+
+  it('a list with no items fails like any bad value', () => {
+    const error = configError({ flags: { brokers: ' , ' } })
+    expect(error.message).toContain('--brokers')
+    expect(error.message).toContain('PULSE_KAFKA_BROKERS')
+  })
+
+  it.each([
+    ['true', true],
+    ['TRUE', true],
+    ['1', true],
+    ['yes', true],
+    ['on', true],
+    ['false', false],
+    ['0', false],
+    ['No', false],
+    ['off', false],
+  ])('reads the boolean word %s as %s', (word, value) => {
+    expect(loadConfig({ env: { PULSE_DEDUP: word } }).clickhouse.dedup).toBe(value)
+    expect(loadConfig({ flags: { dedup: word } }).clickhouse.dedup).toBe(value)
+  })
+
+  it('takes a boolean flag as parsed', () => {
+    expect(loadConfig({ flags: { dedup: false } }).clickhouse.dedup).toBe(false)
+    expect(loadConfig({ env: { PULSE_DEDUP: 'false' }, flags: { dedup: true } }).clickhouse.dedup).toBe(true)
+  })
+
+  it('reads numbers, including fractions where the setting allows them', () => {
+    const config = loadConfig({ flags: { 'client-rate': '12.5', duration: '0.5', seed: '-3' } })
+    expect(config.producer.clientRate).toBe(12.5)
+    expect(config.duration).toBe(0.5)
+    expect(config.producer.seed).toBe(-3)
+  })
+
+  it('refuses a fraction where the setting needs an integer', () => {
+    expect(configError({ flags: { partitions: '1.5' } }).message).toContain('--partitions')
+  })
+
+  it('takes AWS_REGION as the Kinesis region', () => {
+    expect(loadConfig({ env: { AWS_REGION: 'eu-west-1' } }).kinesis.region).toBe('eu-west-1')
+  })
+})
