@@ -39,9 +39,10 @@ describe('client traffic stream', () => {
     expect(badTimes).toEqual([])
   })
 
-  it('keys each record by playback_id, else app_session_id', () => {
-    const wrong = records.filter(({ key, record }) => key !== (record.playback_id ?? record.app_session_id))
+  it('keys every record by its app session, playbacks included', () => {
+    const wrong = records.filter(({ key, record }) => key !== record.app_session_id)
     expect(wrong).toEqual([])
+    expect(records.some(({ record }) => record.playback_id !== null)).toBe(true)
   })
 
   it('peekTime() tells the send time of what next() returns', () => {
