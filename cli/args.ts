@@ -14,6 +14,7 @@ const EXTRA_FLAGS = {
   config: { type: 'string' },
   format: { type: 'string' },
   file: { type: 'string' },
+  assignments: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 

@@ -10,7 +10,7 @@ import { runAll } from './run.ts'
 import { runQuery } from './query.ts'
 import { runMigrate } from './migrate.ts'
 import { runProcess } from './process.ts'
-import { parseTrafficChoice, runProduce } from './produce.ts'
+import { parseTrafficChoice, runProduce, runReplay } from './produce.ts'
 
 export async function main(argv: readonly string[]): Promise<number> {
   let config: Config
@@ -41,8 +41,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0
       case 'process':
         return await runProcess(runtime)
-      case 'produce':
-        return await runProduce(runtime, parseTrafficChoice(parsed.positionals[0]))
+      case 'produce': {
+        const choice = parseTrafficChoice(parsed.positionals[0])
+        const files = { flows: stringFlag(parsed.flags.file), assignments: stringFlag(parsed.flags.assignments) }
+        if (files.flows === undefined && files.assignments === undefined) return await runProduce(runtime, choice)
+        if (files.flows !== undefined && choice !== 'flows') throw new ConfigError('--file replays VPC flow logs: use `pulse produce flows --file PATH`')
+        return await runReplay(runtime, files, process.stdout)
+      }
       case 'migrate':
         return await runMigrate(runtime, process.stdout)
       default:

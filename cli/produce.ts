@@ -8,6 +8,7 @@ import { serveOps } from '../runtime/ops-server.ts'
 import { ConfigError } from '../runtime/errors.ts'
 import type { Config } from '../runtime/config.ts'
 import { openStreams, type Runtime } from './roles.ts'
+import { openLines, replayAssignments, replayFlowLog } from '../producers/flow-log/replay.ts'
 import { stopSignal } from './signals.ts'
 
 export type TrafficChoice = 'clients' | 'flows' | 'all'
@@ -21,13 +22,41 @@ export function parseTrafficChoice(word: string | undefined): TrafficChoice {
 export function generatedTraffic(config: Config, choice: TrafficChoice, startTime: number): { traffic: Traffic; ratePerSecond: number }[] {
   const { producer } = config
   const traffics: { traffic: Traffic; ratePerSecond: number }[] = []
-  if (choice !== 'flows') {
+  // A rate of 0 switches that traffic off (e.g. to replay a flow log file into a running pipeline).
+  if (choice !== 'flows' && producer.clientRate > 0) {
     traffics.push({ traffic: createClientTraffic({ seed: producer.seed, startTime, ratePerSecond: producer.clientRate, viewers: producer.viewers }), ratePerSecond: producer.clientRate })
   }
-  if (choice !== 'clients') {
+  if (choice !== 'clients' && producer.flowRate > 0) {
     traffics.push({ traffic: createFlowTraffic({ seed: producer.seed, startTime, ratePerSecond: producer.flowRate }), ratePerSecond: producer.flowRate })
   }
   return traffics
+}
+
+export interface ReplayFiles {
+  flows: string | undefined
+  assignments: string | undefined
+}
+
+/** `pulse produce flows --file PATH|- [--assignments FILE]`: replays files instead of generating. */
+export async function runReplay(runtime: Runtime, files: ReplayFiles, out: NodeJS.WritableStream): Promise<number> {
+  const streams = await openStreams(runtime, false)
+  const transport = streams.transport()
+  try {
+    await transport.ensureStreams(Object.values(streams.streams))
+    if (files.assignments !== undefined) {
+      const sent = await replayAssignments(openLines(files.assignments), transport, streams.streams.ip_assignment)
+      out.write(`${sent} IP assignment change(s) from ${files.assignments} put on ${streams.streams.ip_assignment}\n`)
+    }
+    if (files.flows !== undefined) {
+      const report = await replayFlowLog(openLines(files.flows), transport, streams.streams.network_flow, runtime.logger)
+      const where = files.flows === '-' ? 'standard input' : files.flows
+      out.write(`${report.records} flow log record(s) from ${where} put on ${streams.streams.network_flow} (${report.unreadable} unreadable, sent to be dead-lettered; ${report.skipped} header or blank line(s))\n`)
+    }
+  } finally {
+    await transport.close()
+    await streams.close()
+  }
+  return 0
 }
 
 export async function runProduce(runtime: Runtime, choice: TrafficChoice): Promise<number> {

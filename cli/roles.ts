@@ -20,6 +20,10 @@ import { StreamProcessor } from '../processors/stream-processor.ts'
 import type { RecordKind } from '../schemas/types.ts'
 import type { Source } from '../processors/source/types.ts'
 import type { Transport } from '../producers/transport.ts'
+import type { Kafka } from 'kafkajs'
+import { createKafka, topicNames } from '../processors/source/kafka/client.ts'
+import { KafkaSource } from '../processors/source/kafka/kafka-source.ts'
+import { KafkaTransport } from '../producers/kafka/kafka-transport.ts'
 
 export interface Runtime {
   config: Config
@@ -152,6 +156,45 @@ export async function openStreams(runtime: Runtime, embedded: boolean): Promise<
   }
 }
 
-function openKafkaStreams(_runtime: Runtime): Promise<StreamParts> {
-  return Promise.reject(new Error('the Kafka source is not built yet'))
+export interface KafkaParts {
+  kafka: Kafka
+  streams: Record<RecordKind, string>
+}
+
+/** Kafka is never embedded: `npm run kafka:up` starts a local broker (README, "Kafka"). */
+export function openKafka(runtime: Runtime): KafkaParts {
+  const { brokers, topicPrefix } = runtime.config.kafka
+  const kafka = createKafka({ brokers, clientId: `pulse-${hostname()}-${process.pid}`, logger: runtime.logger })
+  return { kafka, streams: topicNames(topicPrefix) }
+}
+
+export function kafkaTransport(runtime: Runtime, parts: KafkaParts): KafkaTransport {
+  const { brokers, partitions } = runtime.config.kafka
+  return new KafkaTransport({ kafka: parts.kafka, brokers, partitions, metrics: createProducerMetrics(runtime.registry), logger: runtime.logger.child({ component: 'producer' }) })
+}
+
+export function kafkaSource(runtime: Runtime, parts: KafkaParts, store: CheckpointStore): KafkaSource {
+  const { brokers, partitions, groupId, sessionTimeoutMs } = runtime.config.kafka
+  return new KafkaSource({
+    kafka: parts.kafka,
+    brokers,
+    topics: Object.values(parts.streams),
+    groupId,
+    partitions,
+    loadCheckpoints: (topic) => store.load('kafka', topic),
+    metrics: createSourceMetrics(runtime.registry),
+    logger: runtime.logger.child({ component: 'source' }),
+    sessionTimeoutMs,
+  })
+}
+
+function openKafkaStreams(runtime: Runtime): Promise<StreamParts> {
+  const parts = openKafka(runtime)
+  return Promise.resolve({
+    streams: parts.streams,
+    transport: () => kafkaTransport(runtime, parts),
+    source: (store) => kafkaSource(runtime, parts, store),
+    // The producer and the consumer disconnect in close() and stop(); the Kafka object holds nothing else.
+    close: () => Promise.resolve(),
+  })
 }

@@ -83,7 +83,7 @@ async function printStatusUntilStopped(runtime: Runtime, out: NodeJS.WritableStr
     const next = await Promise.race([sleep(1000).then(() => 'tick' as const), stop])
     if (next === 'stop') break
     const now = await readTotals(runtime.registry, processed())
-    out.write(`${formatStatus((Date.now() - start) / 1000, now, before, 1)}\n`)
+    out.write(`${formatStatus((Date.now() - start) / 1000, now, before, 1, runtime.config.source)}\n`)
     before = now
   }
 }

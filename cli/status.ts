@@ -8,8 +8,10 @@ export interface Totals {
   processed: number
   rowsWritten: number
   deadLetters: number
-  /** Largest MillisBehindLatest over the shards, or Kafka lag in records. */
+  /** Largest MillisBehindLatest over the Kinesis shards. */
   behindMs: number
+  /** Kafka consumer lag: records on this process's partitions not yet committed (absent: 0). */
+  lagRecords?: number
   bufferedRows: number
 }
 
@@ -27,11 +29,13 @@ export async function readTotals(registry: Registry, processed: number): Promise
     rowsWritten: sum('pulse_sink_rows_total', (labels) => labels.table !== 'checkpoints'),
     deadLetters: sum('pulse_dead_letters_total'),
     behindMs: Math.max(0, ...values('pulse_kinesis_millis_behind_latest').map((value) => value.value)),
+    lagRecords: sum('pulse_kafka_consumer_lag_records'),
     bufferedRows: sum('pulse_sink_buffered_rows'),
   }
 }
 
-export function formatStatus(elapsedSeconds: number, now: Totals, before: Totals, intervalSeconds: number): string {
+/** Kinesis says how far behind in time a reader is; Kafka says how many records (its lag). */
+export function formatStatus(elapsedSeconds: number, now: Totals, before: Totals, intervalSeconds: number, source: 'kinesis' | 'kafka' = 'kinesis'): string {
   const rate = (key: 'produced' | 'processed' | 'rowsWritten'): string => Math.round((now[key] - before[key]) / intervalSeconds).toLocaleString('en-US')
   return [
     `[${elapsedSeconds.toFixed(0).padStart(4)}s]`,
@@ -39,7 +43,7 @@ export function formatStatus(elapsedSeconds: number, now: Totals, before: Totals
     `processed ${rate('processed')}/s`,
     `rows written ${rate('rowsWritten')}/s`,
     `dead letters ${now.deadLetters.toLocaleString('en-US')}`,
-    `behind ${(now.behindMs / 1000).toFixed(1)}s`,
+    source === 'kafka' ? `lag ${(now.lagRecords ?? 0).toLocaleString('en-US')} records` : `behind ${(now.behindMs / 1000).toFixed(1)}s`,
     `buffered ${now.bufferedRows.toLocaleString('en-US')} rows`,
   ].join(' | ')
 }

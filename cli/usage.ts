@@ -8,8 +8,11 @@ export function usage(): string {
 Usage:
   pulse run [settings]                 produce, process and sink in one process (embedded default:
                                        Kinesis emulator + ClickHouse engine in --data-dir)
-  pulse produce [clients|flows] [--file PATH|-] [settings]
-                                       put generated traffic (or a VPC flow log file) on the stream
+  pulse produce [clients|flows] [settings]
+                                       put generated traffic on the stream until stopped
+  pulse produce flows --file PATH|- [--assignments FILE.jsonl]
+                                       replay AWS VPC flow log text (version 2 default format)
+                                       and IP assignment changes (JSON lines) onto the streams
   pulse process [settings]             consume, process and write to ClickHouse
   pulse query [--format FMT] "SQL"     query the same ClickHouse (works while \`pulse run\` runs)
   pulse migrate [settings]             create or update the ClickHouse schema

@@ -12,6 +12,8 @@ import { PlaybackSession } from './sessions/playback-session.ts'
 
 export interface ClientProcessingSettings extends ClockSettings {
   dedupHorizonMs: number
+  /** How long flows wait before enrichment, for late IP assignments (see StreamProcessor). */
+  enrichHoldBackMs: number
   sessionTimeoutMs: number
   careRebufferRatio: number
 }

@@ -11,6 +11,7 @@ export interface ProcessorMetrics {
   watermarkDelay: Gauge
   sessionsEnded: Counter<'exit_reason'>
   careActions: Counter<'remedy'>
+  holdBack: Gauge
 }
 
 export function createProcessorMetrics(registry: Registry): ProcessorMetrics {
@@ -44,5 +45,10 @@ export function createProcessorMetrics(registry: Registry): ProcessorMetrics {
     }),
     sessionsEnded: new Counter({ name: 'pulse_sessions_ended_total', help: 'Playback sessions ended, by exit reason.', labelNames: ['exit_reason'], registers }),
     careActions: new Counter({ name: 'pulse_care_actions_total', help: 'Care actions raised for sessions that went bad, by remedy.', labelNames: ['remedy'], registers }),
+    holdBack: new Gauge({
+      name: 'pulse_enrich_hold_back_seconds',
+      help: 'How long flows are held before enrichment so late IP assignments still attribute them; flows are this much less fresh.',
+      registers,
+    }),
   }
 }

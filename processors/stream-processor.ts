@@ -20,6 +20,7 @@ import { errorMessage } from '../runtime/errors.ts'
 import type { ClientProcessingSettings } from './client-partition.ts'
 import { decodeState, restoreClientPartition } from './restore.ts'
 import type { Checkpoint } from '../sinks/clickhouse/checkpoint-store.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface StreamProcessorOptions {
   source: Source
@@ -51,11 +52,14 @@ export class StreamProcessor {
   private readonly ownership = new IpOwnershipIndex()
   private readonly maxBufferedRows: number
   private ticker: NodeJS.Timeout | undefined
+  /** Aborted on stop, to cut short a flow batch's hold-back. */
+  private readonly stopping = new AbortController()
   /** Last position handed over per partition, where shutdown rows are attached. */
   private readonly lastPositions = new Map<string, string>()
 
   constructor(private readonly options: StreamProcessorOptions) {
     this.metrics = createProcessorMetrics(options.registry)
+    this.metrics.holdBack.set(options.processing.enrichHoldBackMs / 1000)
     const sinkMetrics = options.sinkMetrics
     this.segments = new PartitionSegments({ batchRows: options.batchRows, flushIntervalMs: options.flushIntervalMs })
     this.maxBufferedRows = options.maxBufferedRows ?? options.batchRows * 4
@@ -103,12 +107,14 @@ export class StreamProcessor {
   /** Stops reading and ticking without flushing, as a crash would: what is not committed is replayed
    *  by the next processor. Used after a fatal error, when flushing again cannot be trusted. */
   async abandon(): Promise<void> {
+    this.stopping.abort()
     if (this.ticker !== undefined) clearInterval(this.ticker)
     await this.options.source.stop()
   }
 
   /** Stops reading, writes the open sessions as they stand, then flushes and commits everything. */
   async stop(): Promise<void> {
+    this.stopping.abort()
     await this.options.source.stop()
     if (this.ticker !== undefined) clearInterval(this.ticker)
     for (const [key, state] of this.records.clientPartitions) {
@@ -131,6 +137,7 @@ export class StreamProcessor {
   }
 
   private async handle(batch: SourceBatch): Promise<void> {
+    if (this.options.kindOf(batch.stream) === 'network_flow') await this.holdBack(batch)
     const key = partitionKey(batch.stream, batch.partition)
     const clientState = this.options.kindOf(batch.stream) === 'client_event' ? this.records.clientPartition(batch.stream, batch.partition) : undefined
     for (const record of batch.records) {
@@ -154,6 +161,21 @@ export class StreamProcessor {
       this.options.onFatal(error)
       throw error
     }
+  }
+
+  /**
+   * As-of enrichment needs the assignment that explains a flow, which travels on another stream and
+   * may arrive a little later. Flows therefore wait until they are `enrichHoldBackMs` old on the
+   * stream (the source stops fetching that shard meanwhile). Positions are untouched by the wait, so
+   * it costs freshness, not exactly-once.
+   */
+  private async holdBack(batch: SourceBatch): Promise<void> {
+    const holdMs = this.options.processing.enrichHoldBackMs
+    if (holdMs === 0) return
+    const now = Date.now()
+    const newest = Math.max(...batch.records.map((record) => record.streamTimeMs ?? now))
+    const wait = newest + holdMs - now
+    if (wait > 0) await sleep(wait, undefined, { signal: this.stopping.signal }).catch(() => undefined)
   }
 
   private tick(): void {

@@ -5,7 +5,8 @@ import type { ClientEvent, IpAssignment, NetworkFlow, RecordKind, RecordKinds } 
 export type Verdict = { ok: true } | { ok: false; reason: string; detail: string }
 
 const OK: Verdict = { ok: true }
-const EARLIEST_MS = Date.UTC(2015, 0, 1)
+// Old enough for replayed historical flow logs, recent enough to catch zeros and unit mistakes.
+const EARLIEST_MS = Date.UTC(2000, 0, 1)
 /** Clients' clocks drift; an event up to a day ahead of ours is taken as skew, further is garbage. */
 const MAX_FUTURE_MS = 24 * 3600 * 1000
 
@@ -27,7 +28,7 @@ function timeInRange(timeMs: number, nowMs: number): boolean {
 function validateClientEvent(event: ClientEvent, nowMs: number): Verdict {
   if (event.event_id === '') return { ok: false, reason: 'missing_id', detail: 'event_id is empty' }
   if (!timeInRange(event.event_time, nowMs)) {
-    return { ok: false, reason: 'time_out_of_range', detail: `event_time ${event.event_time} is outside [2015, now + 1 day]` }
+    return { ok: false, reason: 'time_out_of_range', detail: `event_time ${event.event_time} is outside [2000, now + 1 day]` }
   }
   if (event.playback_id === null && isPlaybackEvent(event.event_type)) {
     return { ok: false, reason: 'missing_id', detail: `${event.event_type} without playback_id` }
@@ -41,7 +42,7 @@ function isPlaybackEvent(type: ClientEvent['event_type']): boolean {
 
 function validateFlow(flow: NetworkFlow, nowMs: number): Verdict {
   if (!timeInRange(flow.start * 1000, nowMs)) {
-    return { ok: false, reason: 'time_out_of_range', detail: `start ${flow.start} is outside [2015, now + 1 day]` }
+    return { ok: false, reason: 'time_out_of_range', detail: `start ${flow.start} is outside [2000, now + 1 day]` }
   }
   if (flow.end < flow.start) return { ok: false, reason: 'bad_interval', detail: `end ${flow.end} is before start ${flow.start}` }
   if (flow.log_status === 'OK' && (flow.src_addr === null || flow.dst_addr === null)) {

@@ -28,6 +28,7 @@ export const configSchema = z
         topicPrefix: z.string().min(1).default('pulse').describe('Topics are named PREFIX-client-events and so on.'),
         partitions: z.number().int().min(1).default(4).describe('Partitions per topic when Pulse creates it.'),
         groupId: z.string().min(1).default('pulse-processors').describe('Consumer group of `pulse process`.'),
+        sessionTimeoutMs: z.number().int().min(6000).max(300_000).default(10_000).describe('A processor silent this long leaves the group and its partitions move to the others.'),
       })
       .strict()
       .prefault({}),
@@ -61,6 +62,7 @@ export const configSchema = z
         dedupHorizonMs: z.number().int().min(0).default(600_000).describe('A repeated event id within this much event time is dropped as a duplicate.'),
         sessionTimeoutMs: z.number().int().min(1000).default(300_000).describe('A playback session with no event for this long (by the watermark) ends.'),
         careRebufferRatio: z.number().min(0).max(1).default(0.05).describe('A session rebuffering more than this share of its time went bad.'),
+        enrichHoldBackMs: z.number().int().min(0).default(6000).describe('Flows wait this long after reaching the stream, so IP assignments sent a little after them still attribute them.'),
       })
       .strict()
       .prefault({}),
@@ -98,6 +100,7 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'kafka.topicPrefix', flag: 'topic-prefix', env: 'PULSE_TOPIC_PREFIX', type: 'string' },
   { path: 'kafka.partitions', flag: 'partitions', env: 'PULSE_KAFKA_PARTITIONS', type: 'number' },
   { path: 'kafka.groupId', flag: 'group', env: 'PULSE_KAFKA_GROUP', type: 'string' },
+  { path: 'kafka.sessionTimeoutMs', flag: 'kafka-session-timeout-ms', env: 'PULSE_KAFKA_SESSION_TIMEOUT_MS', type: 'number' },
   { path: 'clickhouse.url', flag: 'clickhouse', env: 'PULSE_CLICKHOUSE_URL', type: 'string' },
   { path: 'clickhouse.dataDir', flag: 'data-dir', env: 'PULSE_DATA_DIR', type: 'string' },
   { path: 'clickhouse.database', flag: 'database', env: 'PULSE_DATABASE', type: 'string' },
@@ -116,6 +119,7 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'processing.dedupHorizonMs', flag: 'dedup-horizon-ms', env: 'PULSE_DEDUP_HORIZON_MS', type: 'number' },
   { path: 'processing.sessionTimeoutMs', flag: 'session-timeout-ms', env: 'PULSE_SESSION_TIMEOUT_MS', type: 'number' },
   { path: 'processing.careRebufferRatio', flag: 'care-rebuffer-ratio', env: 'PULSE_CARE_REBUFFER_RATIO', type: 'number' },
+  { path: 'processing.enrichHoldBackMs', flag: 'enrich-hold-back-ms', env: 'PULSE_ENRICH_HOLD_BACK_MS', type: 'number' },
   { path: 'http.metricsPort', flag: 'metrics-port', env: 'PULSE_METRICS_PORT', type: 'number' },
   { path: 'http.queryPort', flag: 'query-port', env: 'PULSE_QUERY_PORT', type: 'number' },
   { path: 'duration', flag: 'duration', env: 'PULSE_DURATION', type: 'number' },

@@ -26,6 +26,8 @@ export async function kinesisPipeline(overrides: Partial<ConfigInput> = {}): Pro
     ...overrides,
     kinesis: { ...config.kinesis, endpoint: inject('kinesisEndpoint'), streamPrefix: uniqueName('t').replaceAll('_', '-'), shards: 2, pollIntervalMs: 50, ...overrides.kinesis },
     clickhouse: { ...config.clickhouse, dataDir, database, flushIntervalMs: 200, ...overrides.clickhouse },
+    // Tests that need assignments before flows produce them first, so flows need not wait.
+    processing: { ...config.processing, enrichHoldBackMs: 0, ...overrides.processing },
   } as Config
   const runtime: Runtime = { config: merged, logger: testLogger().logger, registry: createRegistry() }
   const kinesis = await openKinesis(runtime, false)

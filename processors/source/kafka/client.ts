@@ -37,11 +37,13 @@ export function topicNames(prefix: string): Record<RecordKind, string> {
  * since adding partitions moves keys to other partitions and breaks their order.
  */
 export async function ensureTopics(admin: Admin, topics: readonly string[], partitions: number, logger: Logger): Promise<void> {
-  const created = await admin.createTopics({
-    topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
-    waitForLeaders: true,
-  })
-  if (created) logger.info({ topics, partitions }, 'topics created')
+  const existing = new Set(await admin.listTopics())
+  const missing = topics.filter((topic) => !existing.has(topic))
+  // Another role may create the same topics at the same moment; kafkajs then reports false, not an error.
+  if (missing.length > 0) {
+    const created = await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })), waitForLeaders: true })
+    if (created) logger.info({ topics: missing, partitions }, 'topics created')
+  }
   const metadata = await admin.fetchTopicMetadata({ topics: [...topics] })
   for (const topic of metadata.topics) {
     if (topic.partitions.length < partitions) logger.warn({ topic: topic.name, partitions: topic.partitions.length, configured: partitions }, 'topic has fewer partitions than configured; left as it is')
@@ -64,7 +66,10 @@ function pinoLogCreator(logger: Logger): logCreator {
     ({ namespace, level, log }) => {
       const { message, timestamp: _timestamp, logger: _name, ...fields } = log
       const line = { namespace, ...fields }
-      if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(line, message)
+      // "Response <Api> ..." is logged for every error answer kafkajs then handles (a coordinator still
+      // loading, a topic another role just created); what it cannot handle reaches Pulse as an error.
+      if (message.startsWith('Response ')) logger.debug(line, message)
+      else if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(line, message)
       else if (level === logLevel.INFO) logger.debug(line, message)
       else logger.trace(line, message)
     }

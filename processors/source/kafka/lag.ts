@@ -18,7 +18,7 @@ export async function readLag(admin: Admin, groupId: string, owned: readonly Own
     Promise.all(topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) }))),
     admin.fetchOffsets({ groupId, topics }),
   ])
-  const committedOf = new Map(committed.flatMap((topic) => topic.partitions.map((entry) => [`${topic.topic}/${entry.partition}`, Number(entry.offset)] as const)))
+  const committedOf = new Map<string, number>(committed.flatMap((topic) => topic.partitions.map((entry) => [`${topic.topic}/${entry.partition}`, Number(entry.offset)] as const)))
   for (const { topic, offsets } of ends) {
     for (const entry of offsets) {
       const key = `${topic}/${entry.partition}`

@@ -1,0 +1,259 @@
+// Reads the configured topics as a member of a Kafka consumer group. Each partition's batches go to
+// the pipeline in order, and the next fetch waits for the handler (the backpressure). Offsets are
+// committed only when the flusher says ClickHouse has every row derived from them, and before the
+// group can move a partition to another member, everything held for it is flushed and committed
+// (see rejoin-hook.ts for how, given that kafkajs has no revocation callback).
+import { PartitionAssigners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage } from 'kafkajs'
+import type { Logger } from 'pino'
+import type { Checkpoint } from '../../../sinks/clickhouse/checkpoint-store.ts'
+import { errorMessage } from '../../../runtime/errors.ts'
+import type { SourceMetrics } from '../metrics.ts'
+import type { BatchHandler, PartitionLifecycle, Source, SourceRecord } from '../types.ts'
+import { ensureTopics, unreachable } from './client.ts'
+import { whileHeartbeating } from './heartbeats.ts'
+import { publishLag, readLag, type OwnedPartition } from './lag.ts'
+import { withRejoinHooks, type TopicPartitions } from './rejoin-hook.ts'
+import { startPosition } from './start-position.ts'
+
+export interface KafkaSourceOptions {
+  kafka: Kafka
+  brokers: readonly string[]
+  topics: readonly string[]
+  groupId: string
+  /** Partitions of a topic the source creates because it does not exist yet. */
+  partitions: number
+  loadCheckpoints(topic: string): Promise<Map<string, Checkpoint>>
+  metrics: SourceMetrics
+  logger: Logger
+  /** A member silent this long leaves the group and its partitions move (how soon a killed processor is replaced). */
+  sessionTimeoutMs: number
+  lagIntervalMs?: number
+  /** How long a fetch waits on the broker for new records (bounds how fast stop() returns). */
+  maxWaitTimeMs?: number
+}
+
+const PREPARE_RETRY_MS = 2000
+
+export class KafkaSource implements Source {
+  readonly name = 'kafka'
+  private readonly consumer: Consumer
+  private readonly admin: Admin
+  private readonly heartbeatIntervalMs: number
+  private readonly owned = new Map<string, OwnedPartition>()
+  private handler: BatchHandler = () => Promise.resolve()
+  private lifecycle: PartitionLifecycle = {}
+  private consumerUp = false
+  private brokerReachable = true
+  private failed = false
+  private stopping = false
+  /** Bumped on every join and revocation, so a stale retry of an older assignment does nothing. */
+  private generation = 0
+  private revoking: Promise<void> | undefined
+  private inFlight: Promise<void> = Promise.resolve()
+  private lagSeries = new Set<string>()
+  private lagTimer: NodeJS.Timeout | undefined
+  private prepareTimer: NodeJS.Timeout | undefined
+
+  constructor(private readonly options: KafkaSourceOptions) {
+    // kafkajs suggests a third of the session; a member learns of a rebalance only from its next
+    // heartbeat, and the whole group waits for the last one to learn, so beat more often than that.
+    this.heartbeatIntervalMs = Math.max(500, Math.floor(options.sessionTimeoutMs / 10))
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: this.heartbeatIntervalMs,
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
+      allowAutoTopicCreation: false,
+      partitionAssigners: [withRejoinHooks(PartitionAssigners.roundRobin, { beforeJoin: () => this.revokeAll(), afterJoin: (assignment) => this.assign(assignment) })],
+    })
+    this.admin = options.kafka.admin()
+    const { events } = this.consumer
+    this.consumer.on(events.CONNECT, () => (this.consumerUp = true))
+    this.consumer.on(events.DISCONNECT, () => (this.consumerUp = false))
+    this.consumer.on(events.CRASH, (event) => {
+      this.consumerUp = false
+      options.logger.error({ err: errorMessage(event.payload.error), restart: event.payload.restart }, 'Kafka consumer crashed')
+    })
+  }
+
+  get isConnected(): boolean {
+    return this.consumerUp && this.brokerReachable
+  }
+
+  async start(handler: BatchHandler, lifecycle: PartitionLifecycle = {}): Promise<void> {
+    this.handler = handler
+    this.lifecycle = lifecycle
+    try {
+      await this.admin.connect()
+    } catch (error) {
+      throw unreachable(this.options.brokers, error)
+    }
+    await ensureTopics(this.admin, this.options.topics, this.options.partitions, this.options.logger)
+    await this.consumer.connect()
+    await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true })
+    // autoCommit off: the flusher commits. eachBatchAutoResolve off: a batch's offsets are resolved
+    // (the fetch position moves past them) only once the pipeline has taken them.
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: (payload) => this.eachBatch(payload) })
+    this.lagTimer = setInterval(() => void this.updateLag(), this.options.lagIntervalMs ?? 2000)
+  }
+
+  /** Commits the offset after `position` (Kafka stores the next offset to read). */
+  async commit(stream: string, partition: string, position: string): Promise<void> {
+    if (!this.owned.has(`${stream}/${partition}`)) {
+      this.options.logger.debug({ topic: stream, partition, position }, 'not committing a partition this process no longer owns')
+      return
+    }
+    try {
+      await this.consumer.commitOffsets([{ topic: stream, partition: Number(partition), offset: (BigInt(position) + 1n).toString() }])
+    } catch (error) {
+      // Not fatal: ClickHouse already holds this commit, and a partition's next owner resumes after
+      // ClickHouse's position when it is ahead of Kafka's (start-position.ts).
+      this.options.metrics.retries.inc({ cause: 'kafka_commit_failed' })
+      this.options.logger.warn({ topic: stream, partition, position, err: errorMessage(error) }, 'Kafka offset commit failed; ClickHouse holds the position')
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return
+    this.stopping = true
+    clearInterval(this.lagTimer)
+    clearTimeout(this.prepareTimer)
+    this.pauseTopics()
+    await this.inFlight
+    // Flush and commit while still a member: after leaving, kafkajs drops commits silently.
+    await this.revokeAll()
+    await this.consumer.disconnect()
+    await this.admin.disconnect()
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload
+    const last = batch.messages[batch.messages.length - 1]
+    const owned = this.owned.has(`${batch.topic}/${batch.partition}`)
+    if (last === undefined || !owned || this.failed || this.stopping || this.revoking !== undefined || !payload.isRunning() || payload.isStale()) return
+    const records = batch.messages.map(toSourceRecord)
+    this.options.metrics.records.inc({ stream: batch.topic }, records.length)
+    const handled = whileHeartbeating(payload.heartbeat, this.heartbeatIntervalMs, () => this.handler({ stream: batch.topic, partition: String(batch.partition), records }), this.options.logger)
+    this.inFlight = handled.then(() => undefined, () => undefined)
+    let groupChange: unknown
+    try {
+      groupChange = await handled
+    } catch (error) {
+      this.fail(error)
+      return
+    }
+    payload.resolveOffset(last.offset)
+    // Rethrown only now, so kafkajs rejoins (and the rejoin hook flushes) after the batch is taken.
+    if (groupChange !== undefined) throw groupChange
+  }
+
+  /** The pipeline failed: stop reading (the processor stops the process); nothing more is committed. */
+  private fail(error: unknown): void {
+    this.failed = true
+    this.pauseTopics()
+    this.options.logger.error({ err: errorMessage(error) }, 'Kafka source stopped reading after a pipeline failure')
+  }
+
+  /** Before a (re)join: flush and commit everything held, then forget the partitions. */
+  private revokeAll(): Promise<void> {
+    this.revoking ??= this.revokeNow().finally(() => (this.revoking = undefined))
+    return this.revoking
+  }
+
+  private async revokeNow(): Promise<void> {
+    this.generation++
+    clearTimeout(this.prepareTimer)
+    const owned = [...this.owned.values()]
+    if (owned.length > 0) this.options.logger.info({ partitions: owned.length }, 'giving up partitions: flushing and committing first')
+    for (const { topic, partition } of owned) {
+      try {
+        await this.lifecycle.onRevoked?.(topic, String(partition))
+      } catch (error) {
+        this.options.logger.error({ topic, partition, err: errorMessage(error) }, 'flushing a revoked partition failed; its next owner replays from the last commit')
+      }
+    }
+    this.owned.clear()
+    this.lagSeries = publishLag(this.options.metrics.kafkaLag, new Map(), this.lagSeries)
+    this.countPartitions()
+  }
+
+  /** After a join: every assigned partition stays paused until its checkpoint is adopted and its start set. */
+  private async assign(assignment: readonly TopicPartitions[]): Promise<void> {
+    const generation = ++this.generation
+    this.consumerUp = true
+    if (this.stopping || this.failed) return
+    const pending = assignment.flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })))
+    this.options.logger.info({ partitions: pending.map((entry) => `${entry.topic}/${entry.partition}`) }, 'partitions assigned')
+    if (assignment.length > 0) this.consumer.pause(assignment.map(({ topic, partitions }) => ({ topic, partitions })))
+    await this.prepare(generation, pending)
+  }
+
+  private async prepare(generation: number, pending: readonly OwnedPartition[]): Promise<void> {
+    try {
+      for (const topic of new Set(pending.map((entry) => entry.topic))) {
+        const [checkpoints, committed] = await Promise.all([this.options.loadCheckpoints(topic), this.committedOffsets(topic)])
+        for (const entry of pending.filter((candidate) => candidate.topic === topic)) {
+          if (generation !== this.generation || this.stopping) return
+          await this.adopt(entry, checkpoints.get(String(entry.partition)), committed.get(entry.partition))
+        }
+      }
+    } catch (error) {
+      // Paused partitions are not fetched and kafkajs keeps heartbeating, so waiting costs nothing.
+      this.options.logger.error({ err: errorMessage(error) }, 'preparing assigned partitions failed; they stay paused and are tried again')
+      const left = pending.filter((entry) => !this.owned.has(`${entry.topic}/${entry.partition}`))
+      this.prepareTimer = setTimeout(() => void this.prepare(generation, left), PREPARE_RETRY_MS)
+    }
+    this.countPartitions()
+  }
+
+  private async adopt(entry: OwnedPartition, checkpoint: Checkpoint | undefined, committed: string | undefined): Promise<void> {
+    const start = startPosition(committed, checkpoint)
+    await this.lifecycle.onAssigned?.(entry.topic, String(entry.partition), checkpoint)
+    if (start.from === 'clickhouse') {
+      this.options.logger.info({ topic: entry.topic, partition: entry.partition, kafka: committed, offset: start.offset }, 'ClickHouse is ahead of the Kafka commit; resuming after ClickHouse')
+      this.consumer.seek({ topic: entry.topic, partition: entry.partition, offset: start.offset })
+    }
+    this.owned.set(`${entry.topic}/${entry.partition}`, entry)
+    this.consumer.resume([{ topic: entry.topic, partitions: [entry.partition] }])
+  }
+
+  private async committedOffsets(topic: string): Promise<Map<number, string>> {
+    const [result] = await this.admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] })
+    return new Map((result?.partitions ?? []).map((entry) => [entry.partition, entry.offset]))
+  }
+
+  private async updateLag(): Promise<void> {
+    try {
+      const lag = await readLag(this.admin, this.options.groupId, [...this.owned.values()])
+      this.lagSeries = publishLag(this.options.metrics.kafkaLag, lag, this.lagSeries)
+      this.brokerReachable = true
+    } catch (error) {
+      this.brokerReachable = false
+      this.options.logger.debug({ err: errorMessage(error) }, 'reading consumer lag failed')
+    }
+  }
+
+  private pauseTopics(): void {
+    try {
+      this.consumer.pause(this.options.topics.map((topic) => ({ topic })))
+    } catch {
+      // Not running yet (start failed or never called): there is nothing to pause.
+    }
+  }
+
+  private countPartitions(): void {
+    for (const topic of this.options.topics) {
+      this.options.metrics.shards.set({ stream: topic }, [...this.owned.values()].filter((entry) => entry.topic === topic).length)
+    }
+  }
+}
+
+function toSourceRecord(message: KafkaMessage): SourceRecord {
+  return {
+    position: message.offset,
+    key: message.key?.toString('utf8') ?? '',
+    // A tombstone (null value) has no bytes; decoding dead-letters it with its reason.
+    data: message.value ?? Buffer.alloc(0),
+    streamTimeMs: Number(message.timestamp),
+  }
+}
