@@ -27,6 +27,13 @@ export class ClientPartition {
   readonly clock: PartitionClock
   readonly dedup: DedupWindow
   readonly sessions = new Map<string, PlaybackSession>()
+  /**
+   * Sessions that ended, kept until no event of theirs can still be folded (the watermark has passed
+   * their last event's window by the allowed lateness), so that an event of a playback arriving after
+   * its stop (client batching reorders sends by seconds) neither reopens it as a new session nor
+   * counts its error as a failed start. Restoring rebuilds them from the same events.
+   */
+  readonly endedSessions = new Map<string, PlaybackSession>()
   /** app_session_id → test id → cell, learned from ab_allocation events. */
   readonly cells = new Map<string, Map<string, string>>()
   private nextSweep = Number.NEGATIVE_INFINITY
@@ -55,10 +62,14 @@ export class ClientPartition {
     this.applyToState(event)
   }
 
-  /** Forgets sessions known to be over (ended by a stop during restore, or written as ended). */
+  /** Closes sessions known to be over (ended by a stop during restore, or written as ended by a timeout). */
   dropSessions(ended: readonly string[]): void {
-    for (const id of ended) this.sessions.delete(id)
-    for (const [id, session] of this.sessions) if (session.ended) this.sessions.delete(id)
+    for (const id of ended) this.sessions.get(id)?.timeOut()
+    for (const [id, session] of this.sessions) {
+      if (!session.ended) continue
+      this.sessions.delete(id)
+      this.endedSessions.set(id, session)
+    }
   }
 
   /** Rows for every open session as it stands (ended = 0), written on shutdown and replaced later. */
@@ -67,6 +78,7 @@ export class ClientPartition {
   }
 
   private fold(event: ClientEvent, late: boolean): DerivedRow[] {
+    const wasEnded = event.playback_id !== null && this.endedSessions.has(event.playback_id)
     const { session, playedMs } = this.applyToState(event)
     const abCells = this.abCellsOf(event.app_session_id)
     const contribution = { event, session, windowStart: this.clock.windowStart(event.event_time), playedMs, late, abCells }
@@ -74,7 +86,7 @@ export class ClientPartition {
     const qoe = qoeContribution(contribution)
     if (qoe !== undefined) rows.push(qoe)
     rows.push(...engagementContributions(contribution))
-    if (session?.ended === true) rows.push(...this.finish(session))
+    if (session?.ended === true && !wasEnded) rows.push(...this.finish(session))
     return rows
   }
 
@@ -85,7 +97,7 @@ export class ClientPartition {
       this.cells.set(event.app_session_id, cells)
     }
     if (event.playback_id === null) return { session: undefined, playedMs: 0 }
-    let session = this.sessions.get(event.playback_id)
+    let session = this.sessions.get(event.playback_id) ?? this.endedSessions.get(event.playback_id)
     if (session === undefined) {
       session = new PlaybackSession(event, this.abCellsOf(event.app_session_id))
       this.sessions.set(event.playback_id, session)
@@ -102,6 +114,7 @@ export class ClientPartition {
 
   private finish(session: PlaybackSession): DerivedRow[] {
     this.sessions.delete(session.sessionId)
+    this.endedSessions.set(session.sessionId, session)
     const rows = [sessionRow(session)]
     const care = careActionRow(session, problemsOf(session, this.settings.careRebufferRatio), session.lastEventTime)
     if (care !== undefined) rows.push({ table: 'care_actions', row: care, combine: { key: session.sessionId, how: 'replace' } })
@@ -113,6 +126,11 @@ export class ClientPartition {
     const watermark = this.clock.watermark
     if (watermark < this.nextSweep) return []
     this.nextSweep = watermark + 1000
+    // Past this, every event of an ended session is too late and never reaches it.
+    const { windowMs, allowedLatenessMs } = this.settings
+    for (const [id, session] of this.endedSessions) {
+      if (session.lastEventTime + windowMs + allowedLatenessMs < watermark) this.endedSessions.delete(id)
+    }
     const rows: DerivedRow[] = []
     for (const session of this.sessions.values()) {
       if (session.lastEventTime + this.settings.sessionTimeoutMs < watermark) {

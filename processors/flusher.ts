@@ -44,6 +44,14 @@ export class Flusher {
     }
   }
 
+  /** Resolves once the flush under way (if any) has finished, whether it succeeded or not. */
+  settled(): Promise<void> {
+    return this.running.then(
+      () => undefined,
+      () => undefined,
+    )
+  }
+
   /** Flushes what is due (or everything); calls are serialised so blocks of a partition stay in order. */
   flush(all = false): Promise<void> {
     this.running = this.running.then(() => this.flushNow(all))

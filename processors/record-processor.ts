@@ -56,9 +56,9 @@ export class RecordProcessor {
       return [this.reject('decode', unpacked.reason, unpacked.detail, kind, stream, record.data, from)]
     }
     const rows: DerivedRow[] = []
-    for (const user of unpacked.records) {
+    for (const [index, user] of unpacked.records.entries()) {
       this.userRecords++
-      rows.push(...this.deriveOne(kind, stream, user.data, from))
+      rows.push(...this.deriveOne(kind, stream, user.data, index === 0 ? from : { ...from, index }))
     }
     return rows
   }

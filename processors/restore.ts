@@ -1,8 +1,10 @@
 // Rebuilds a partition's client-event state when it is assigned, from what ClickHouse already holds
 // up to the committed position: the raw rows are the changelog. The watermark comes from the
-// checkpoint; the ids within the dedup horizon, the app sessions' A/B cells and the open playback
-// sessions come from client_events. Rows past the committed position (a block that landed before a
-// crash) are left out: the replay of that block applies them again.
+// checkpoint; the ids within the dedup horizon, the app sessions' A/B cells and the open (and
+// recently ended) playback sessions come from client_events. Rows past the committed position (a
+// block that landed before a crash) are left out: the replay of that block applies them again.
+// Events are folded in stream order: by position, then by place within an aggregated record
+// (source_index), as the first pass saw them.
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { ClientEvent } from '../schemas/types.ts'
 import type { Checkpoint } from '../sinks/clickhouse/checkpoint-store.ts'
@@ -33,10 +35,10 @@ export async function restoreClientPartition(
   database: string,
   checkpoint: Checkpoint,
   state: ClientPartition,
-  horizons: { dedupMs: number; sessionTimeoutMs: number },
+  horizons: { dedupMs: number; sessionTimeoutMs: number; endedSessionsMs: number },
 ): Promise<number> {
   if (checkpoint.position === undefined) return 0
-  const lookBack = Math.max(horizons.dedupMs, horizons.sessionTimeoutMs) + state.clock.outOfOrdernessMs
+  const lookBack = Math.max(horizons.dedupMs, horizons.sessionTimeoutMs, horizons.endedSessionsMs) + state.clock.outOfOrdernessMs
   const since = Number.isFinite(state.clock.highestEventTime) ? Math.floor(state.clock.highestEventTime - lookBack) : 0
   const recent = `source_partition = {partition:String} AND event_time >= fromUnixTimestamp64Milli({since:Int64})`
   // Recent events (dedup ids), plus the whole history of playbacks and app sessions still active
@@ -51,7 +53,7 @@ export async function restoreClientPartition(
         AND (event_time >= fromUnixTimestamp64Milli({since:Int64})
              OR (playback_id != '' AND playback_id IN (SELECT playback_id FROM ${database}.client_events WHERE ${recent}))
              OR (event_type = 'ab_allocation' AND app_session_id IN (SELECT app_session_id FROM ${database}.client_events WHERE ${recent})))
-      ORDER BY length(source_position), source_position`,
+      ORDER BY length(source_position), source_position, source_index`,
     query_params: { partition: checkpoint.partition, position: checkpoint.position, since },
     format: 'JSONEachRow',
   })

@@ -9,6 +9,8 @@ export interface Provenance {
   ingestTimeMs: number
   partition: string
   position: string
+  /** Index of the user record within its source record (a KPL aggregate packs many); 0 when alone. */
+  index?: number
 }
 
 export function clientEventRow(event: ClientEvent, from: Provenance, arrival = 'on_time'): Row {
@@ -40,6 +42,7 @@ export function clientEventRow(event: ClientEvent, from: Provenance, arrival = '
     ingest_time: from.ingestTimeMs,
     source_partition: from.partition,
     source_position: from.position,
+    source_index: from.index ?? 0,
   }
 }
 

@@ -99,17 +99,25 @@ export class StreamProcessor {
       onAssigned: (stream, partition, checkpoint) => this.assign(stream, partition, checkpoint),
       onRevoked: async (stream, partition) => {
         await this.flusher.flush(true)
-        this.segments.dropPartition(partitionKey(stream, partition))
+        const key = partitionKey(stream, partition)
+        this.segments.dropPartition(key)
+        // Its event-time state goes too: if the partition comes back (a Kafka rebalance hands most
+        // partitions straight back), assign() must rebuild it from ClickHouse, not add to a stale copy.
+        this.records.clientPartitions.delete(key)
+        this.lastPositions.delete(key)
       },
     })
   }
 
   /** Stops reading and ticking without flushing, as a crash would: what is not committed is replayed
-   *  by the next processor. Used after a fatal error, when flushing again cannot be trusted. */
+   *  by the next processor. Used after a fatal error, when flushing again cannot be trusted. A flush
+   *  a tick had already started is waited for (never a new one), so nothing is written once this
+   *  resolves: a successor then reads checkpoints that this processor no longer moves. */
   async abandon(): Promise<void> {
     this.stopping.abort()
     if (this.ticker !== undefined) clearInterval(this.ticker)
     await this.options.source.stop()
+    await this.flusher.settled()
   }
 
   /** Stops reading, writes the open sessions as they stand, then flushes and commits everything. */
@@ -131,8 +139,15 @@ export class StreamProcessor {
     if (this.options.kindOf(stream) !== 'client_event') return
     const restored = decodeState(checkpoint.state)
     const state = this.records.clientPartition(stream, partition, restored?.highestEventTime)
+    // Sessions restored here are written on shutdown even if no new record arrives for the partition.
+    const key = partitionKey(stream, partition)
+    if (checkpoint.position !== undefined && !this.lastPositions.has(key)) this.lastPositions.set(key, checkpoint.position)
     const { processing, client, sink } = this.options
-    const applied = await restoreClientPartition(client, sink.database, checkpoint, state, { dedupMs: processing.dedupHorizonMs, sessionTimeoutMs: processing.sessionTimeoutMs })
+    const applied = await restoreClientPartition(client, sink.database, checkpoint, state, {
+      dedupMs: processing.dedupHorizonMs,
+      sessionTimeoutMs: processing.sessionTimeoutMs,
+      endedSessionsMs: processing.windowMs + processing.allowedLatenessMs,
+    })
     this.options.logger.info({ stream, partition, position: checkpoint.position, events: applied, openSessions: state.sessions.size }, 'partition state restored')
   }
 

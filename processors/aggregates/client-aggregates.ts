@@ -33,7 +33,7 @@ export function qoeContribution(c: Contribution): DerivedRow | undefined {
   if (Object.values(sums).every((value) => value === 0) && !c.late) return undefined
   const first = session?.first
   const dims = {
-    minute: c.windowStart / 1000,
+    minute: minuteText(c.windowStart),
     title_id: event.title_id ?? first?.title_id ?? '',
     device_type: event.device_type,
     country: event.country,
@@ -59,8 +59,16 @@ export function engagementContributions(c: Contribution): DerivedRow[] {
   const cells = c.abCells.length === 0 ? [''] : c.abCells
   return cells.map((testCell) => {
     const [test = '', cell = ''] = testCell === '' ? [] : testCell.split(':')
-    const dims = { minute: c.windowStart / 1000, title_id: title, row_id: row, ab_test_id: test, ab_cell: cell }
+    const dims = { minute: minuteText(c.windowStart), title_id: title, row_id: row, ab_test_id: test, ab_cell: cell }
     const key = `${dims.minute}|${title}|${row}|${testCell}`
     return { table: 'engagement_1m', row: { ...dims, ...sums, corrections: c.late ? 1 : 0 }, combine: { key, how: 'sum' } }
   })
+}
+
+/**
+ * The window start as ClickHouse DateTime text ('YYYY-MM-DD hh:mm:ss', UTC). Not a number: a block
+ * sums the numeric columns of rows it combines, so a numeric minute would be added up with them.
+ */
+function minuteText(windowStart: number): string {
+  return new Date(windowStart).toISOString().slice(0, 19).replace('T', ' ')
 }

@@ -68,7 +68,10 @@ function pinoLogCreator(logger: Logger): logCreator {
       const line = { namespace, ...fields }
       // "Response <Api> ..." is logged for every error answer kafkajs then handles (a coordinator still
       // loading, a topic another role just created); what it cannot handle reaches Pulse as an error.
-      if (message.startsWith('Response ')) logger.debug(line, message)
+      // "Limiting retries for the idempotent producer may invalidate EoS guarantees": retries are
+      // bounded on purpose (a role that cannot reach the broker fails instead of hanging), and a
+      // producer whose send gave up is never used again (the role stops), so no sequence is reused.
+      if (message.startsWith('Response ') || message.startsWith('Limiting retries for the idempotent producer')) logger.debug(line, message)
       else if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(line, message)
       else if (level === logLevel.INFO) logger.debug(line, message)
       else logger.trace(line, message)

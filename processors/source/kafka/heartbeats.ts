@@ -7,8 +7,8 @@ import type { Logger } from 'pino'
 /** Errors that mean the group changed and the consumer must rejoin (kafkajs rejoins on each). */
 const GROUP_CHANGES = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID'])
 
-export function isGroupChange(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && GROUP_CHANGES.has(String((error as { type?: unknown }).type))
+export function isGroupChange(error: unknown): error is Error {
+  return error instanceof Error && GROUP_CHANGES.has(String((error as { type?: unknown }).type))
 }
 
 /**
@@ -16,8 +16,8 @@ export function isGroupChange(error: unknown): boolean {
  * heartbeat met (to be rethrown to kafkajs), or undefined. Other heartbeat failures are left to
  * kafkajs's next heartbeat.
  */
-export async function whileHeartbeating(heartbeat: () => Promise<void>, intervalMs: number, work: () => Promise<void>, logger: Logger): Promise<unknown> {
-  let groupChange: unknown
+export async function whileHeartbeating(heartbeat: () => Promise<void>, intervalMs: number, work: () => Promise<void>, logger: Logger): Promise<Error | undefined> {
+  let groupChange: Error | undefined
   let beating: Promise<void> = Promise.resolve()
   const timer = setInterval(() => {
     beating = heartbeat().catch((error: unknown) => {

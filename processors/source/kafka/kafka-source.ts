@@ -1,8 +1,9 @@
 // Reads the configured topics as a member of a Kafka consumer group. Each partition's batches go to
-// the pipeline in order, and the next fetch waits for the handler (the backpressure). Offsets are
-// committed only when the flusher says ClickHouse has every row derived from them, and before the
-// group can move a partition to another member, everything held for it is flushed and committed
-// (see rejoin-hook.ts for how, given that kafkajs has no revocation callback).
+// the pipeline in order, and a partition whose batch the pipeline has not taken yet is paused (the
+// backpressure) while the others go on. Offsets are committed only when the flusher says ClickHouse
+// has every row derived from them, and before the group can move a partition to another member,
+// everything held for it is flushed and committed (see rejoin-hook.ts for how, given that kafkajs
+// has no revocation callback).
 import { PartitionAssigners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage } from 'kafkajs'
 import type { Logger } from 'pino'
 import type { Checkpoint } from '../../../sinks/clickhouse/checkpoint-store.ts'
@@ -33,6 +34,8 @@ export interface KafkaSourceOptions {
 }
 
 const PREPARE_RETRY_MS = 2000
+/** A batch the pipeline has not taken within this long is waited for with its partition paused. */
+const QUICK_MS = 20
 
 export class KafkaSource implements Source {
   readonly name = 'kafka'
@@ -49,7 +52,8 @@ export class KafkaSource implements Source {
   /** Bumped on every join and revocation, so a stale retry of an older assignment does nothing. */
   private generation = 0
   private revoking: Promise<void> | undefined
-  private inFlight: Promise<void> = Promise.resolve()
+  /** Batches handed to the pipeline and not yet taken, by partition (each such partition is paused). */
+  private readonly inFlight = new Map<string, Promise<void>>()
   private lagSeries = new Set<string>()
   private lagTimer: NodeJS.Timeout | undefined
   private prepareTimer: NodeJS.Timeout | undefined
@@ -64,7 +68,7 @@ export class KafkaSource implements Source {
       heartbeatInterval: this.heartbeatIntervalMs,
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
       allowAutoTopicCreation: false,
-      partitionAssigners: [withRejoinHooks(PartitionAssigners.roundRobin, { beforeJoin: () => this.revokeAll(), afterJoin: (assignment) => this.assign(assignment) })],
+      partitionAssigners: [withRejoinHooks(PartitionAssigners.roundRobin, { beforeJoin: (keepAlive) => this.revokeAll(keepAlive), afterJoin: (assignment) => this.assign(assignment) })],
     })
     this.admin = options.kafka.admin()
     const { events } = this.consumer
@@ -119,32 +123,49 @@ export class KafkaSource implements Source {
     clearInterval(this.lagTimer)
     clearTimeout(this.prepareTimer)
     this.pauseTopics()
-    await this.inFlight
-    // Flush and commit while still a member: after leaving, kafkajs drops commits silently.
-    await this.revokeAll()
+    // Flush and commit while still a member (kafkajs keeps heartbeating: its loop runs until disconnect;
+    // after leaving, it drops commits silently). After a pipeline failure nothing more is written: the
+    // partitions' next owner replays from the last commit.
+    if (!this.failed) await this.revokeAll(() => Promise.resolve())
     await this.consumer.disconnect()
     await this.admin.disconnect()
   }
 
+  /**
+   * Hands a partition's batch to the pipeline. Usually the pipeline takes it at once; when it waits
+   * (flows held back for enrichment, or ClickHouse behind: the backpressure), the partition is paused
+   * until it is taken and eachBatch returns, so kafkajs goes on fetching the other partitions and
+   * heartbeating. Order within a partition holds: a paused partition gets no further batch.
+   */
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload
+    const key = `${batch.topic}/${batch.partition}`
     const last = batch.messages[batch.messages.length - 1]
-    const owned = this.owned.has(`${batch.topic}/${batch.partition}`)
-    if (last === undefined || !owned || this.failed || this.stopping || this.revoking !== undefined || !payload.isRunning() || payload.isStale()) return
+    if (last === undefined || !this.owned.has(key) || this.failed || this.stopping || this.revoking !== undefined || !payload.isRunning() || payload.isStale()) return
     const records = batch.messages.map(toSourceRecord)
     this.options.metrics.records.inc({ stream: batch.topic }, records.length)
-    const handled = whileHeartbeating(payload.heartbeat, this.heartbeatIntervalMs, () => this.handler({ stream: batch.topic, partition: String(batch.partition), records }), this.options.logger)
-    this.inFlight = handled.then(() => undefined, () => undefined)
-    let groupChange: unknown
-    try {
-      groupChange = await handled
-    } catch (error) {
-      this.fail(error)
+    const taken = this.handler({ stream: batch.topic, partition: String(batch.partition), records }).then(
+      () => true,
+      (error: unknown) => {
+        this.fail(error)
+        return false
+      },
+    )
+    const settled = taken.then(() => undefined)
+    this.inFlight.set(key, settled)
+    const quick = await settledWithin(taken, QUICK_MS)
+    if (quick !== undefined) {
+      this.inFlight.delete(key)
+      if (quick) payload.resolveOffset(last.offset)
       return
     }
+    const resume = payload.pause()
     payload.resolveOffset(last.offset)
-    // Rethrown only now, so kafkajs rejoins (and the rejoin hook flushes) after the batch is taken.
-    if (groupChange !== undefined) throw groupChange
+    const generation = this.generation
+    void settled.then(() => {
+      if (this.inFlight.get(key) === settled) this.inFlight.delete(key)
+      if (generation === this.generation && !this.failed && !this.stopping) resume()
+    })
   }
 
   /** The pipeline failed: stop reading (the processor stops the process); nothing more is committed. */
@@ -154,24 +175,27 @@ export class KafkaSource implements Source {
     this.options.logger.error({ err: errorMessage(error) }, 'Kafka source stopped reading after a pipeline failure')
   }
 
-  /** Before a (re)join: flush and commit everything held, then forget the partitions. */
-  private revokeAll(): Promise<void> {
-    this.revoking ??= this.revokeNow().finally(() => (this.revoking = undefined))
+  /** Before a (re)join or on stop: let the pipeline take what it was handed, flush and commit it all, then forget the partitions. */
+  private revokeAll(keepAlive: () => Promise<void>): Promise<void> {
+    this.revoking ??= this.revokeNow(keepAlive).finally(() => (this.revoking = undefined))
     return this.revoking
   }
 
-  private async revokeNow(): Promise<void> {
+  private async revokeNow(keepAlive: () => Promise<void>): Promise<void> {
     this.generation++
     clearTimeout(this.prepareTimer)
     const owned = [...this.owned.values()]
     if (owned.length > 0) this.options.logger.info({ partitions: owned.length }, 'giving up partitions: flushing and committing first')
-    for (const { topic, partition } of owned) {
-      try {
-        await this.lifecycle.onRevoked?.(topic, String(partition))
-      } catch (error) {
-        this.options.logger.error({ topic, partition, err: errorMessage(error) }, 'flushing a revoked partition failed; its next owner replays from the last commit')
+    await whileHeartbeating(keepAlive, this.heartbeatIntervalMs, async () => {
+      await Promise.all(this.inFlight.values())
+      for (const { topic, partition } of owned) {
+        try {
+          await this.lifecycle.onRevoked?.(topic, String(partition))
+        } catch (error) {
+          this.options.logger.error({ topic, partition, err: errorMessage(error) }, 'flushing a revoked partition failed; its next owner replays from the last commit')
+        }
       }
-    }
+    }, this.options.logger)
     this.owned.clear()
     this.lagSeries = publishLag(this.options.metrics.kafkaLag, new Map(), this.lagSeries)
     this.countPartitions()
@@ -255,5 +279,16 @@ function toSourceRecord(message: KafkaMessage): SourceRecord {
     // A tombstone (null value) has no bytes; decoding dead-letters it with its reason.
     data: message.value ?? Buffer.alloc(0),
     streamTimeMs: Number(message.timestamp),
+  }
+}
+
+/** The promise's value if it settles within `ms`, else undefined (and no timer is left behind). */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
   }
 }

@@ -24,8 +24,12 @@ export interface TopicPartitions {
 }
 
 export interface RejoinHooks {
-  /** Runs before the consumer (re)joins its group, i.e. before its partitions can move. */
-  beforeJoin(): Promise<void>
+  /**
+   * Runs before the consumer (re)joins its group, i.e. before its partitions can move. kafkajs sends
+   * no heartbeat meanwhile; `keepAlive` sends one (answered REBALANCE_IN_PROGRESS, which still renews
+   * the member's session), so a long flush does not get the member dropped from the group.
+   */
+  beforeJoin(keepAlive: () => Promise<void>): Promise<void>
   /** Runs once the consumer has its new assignment, before it fetches anything for it. */
   afterJoin(assignment: readonly TopicPartitions[]): Promise<void>
 }
@@ -37,6 +41,7 @@ interface ConsumerGroupInternals {
   cluster: Cluster
   joinAndSync(): Promise<void>
   assigned(): TopicPartitions[]
+  heartbeat(options: { interval: number }): Promise<void>
 }
 
 const hooksByCluster = new WeakMap<object, RejoinHooks>()
@@ -57,13 +62,14 @@ function install(): void {
   const { version } = require('kafkajs/package.json') as { version: string }
   const ConsumerGroup = require('kafkajs/src/consumer/consumerGroup.js') as { prototype?: Partial<ConsumerGroupInternals> }
   const prototype = ConsumerGroup.prototype
-  if (version !== KAFKAJS_VERSION || typeof prototype?.joinAndSync !== 'function' || typeof prototype.assigned !== 'function') {
+  const methods = [prototype?.joinAndSync, prototype?.assigned, prototype?.heartbeat]
+  if (version !== KAFKAJS_VERSION || prototype === undefined || methods.some((method) => typeof method !== 'function')) {
     throw new Error(`the Kafka source's rebalance hook is written for kafkajs ${KAFKAJS_VERSION} internals, found kafkajs ${version}; re-check processors/source/kafka/rejoin-hook.ts`)
   }
-  const original = prototype.joinAndSync
+  const original = prototype.joinAndSync as ConsumerGroupInternals['joinAndSync']
   prototype.joinAndSync = async function joinAndSync(this: ConsumerGroupInternals): Promise<void> {
     const hooks = hooksByCluster.get(this.cluster)
-    if (hooks !== undefined) await hooks.beforeJoin()
+    if (hooks !== undefined) await hooks.beforeJoin(() => this.heartbeat({ interval: 0 }).catch(() => undefined))
     await original.call(this)
     if (hooks !== undefined) await hooks.afterJoin(this.assigned())
   }
