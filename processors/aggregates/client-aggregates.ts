@@ -17,6 +17,9 @@ export interface Contribution {
   abCells: readonly string[]
 }
 
+const QOE_MEASURES = ['play_attempts', 'plays', 'failed_plays', 'rebuffer_events', 'rebuffer_ms', 'played_ms', 'glitches', 'errors', 'startup_ms_hist', 'corrections']
+const ENGAGEMENT_MEASURES = ['impressions', 'clicks', 'plays', 'played_ms', 'completions', 'autoplay_next', 'corrections']
+
 export function qoeContribution(c: Contribution): DerivedRow | undefined {
   const { event, session } = c
   const sums = {
@@ -40,7 +43,7 @@ export function qoeContribution(c: Contribution): DerivedRow | undefined {
     cdn: event.cdn ?? first?.cdn ?? '',
   }
   const key = `${dims.minute}|${dims.title_id}|${dims.device_type}|${dims.country}|${dims.cdn}`
-  return { table: 'qoe_1m', row: { ...dims, ...sums, startup_ms_hist: startup, corrections: c.late ? 1 : 0 }, combine: { key, how: 'sum' } }
+  return { table: 'qoe_1m', row: { ...dims, ...sums, startup_ms_hist: startup, corrections: c.late ? 1 : 0 }, combine: { key, how: 'sum', measures: QOE_MEASURES } }
 }
 
 export function engagementContributions(c: Contribution): DerivedRow[] {
@@ -61,14 +64,11 @@ export function engagementContributions(c: Contribution): DerivedRow[] {
     const [test = '', cell = ''] = testCell === '' ? [] : testCell.split(':')
     const dims = { minute: minuteText(c.windowStart), title_id: title, row_id: row, ab_test_id: test, ab_cell: cell }
     const key = `${dims.minute}|${title}|${row}|${testCell}`
-    return { table: 'engagement_1m', row: { ...dims, ...sums, corrections: c.late ? 1 : 0 }, combine: { key, how: 'sum' } }
+    return { table: 'engagement_1m', row: { ...dims, ...sums, corrections: c.late ? 1 : 0 }, combine: { key, how: 'sum', measures: ENGAGEMENT_MEASURES } }
   })
 }
 
-/**
- * The window start as ClickHouse DateTime text ('YYYY-MM-DD hh:mm:ss', UTC). Not a number: a block
- * sums the numeric columns of rows it combines, so a numeric minute would be added up with them.
- */
+/** The window start as ClickHouse DateTime text ('YYYY-MM-DD hh:mm:ss', UTC). */
 function minuteText(windowStart: number): string {
   return new Date(windowStart).toISOString().slice(0, 19).replace('T', ' ')
 }

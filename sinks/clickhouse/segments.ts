@@ -11,11 +11,11 @@ export interface DerivedRow {
   /** Event time (epoch ms) of the record the row came from, for the freshness metric. */
   eventTimeMs?: number
   /**
-   * Rows with the same key in one block become one row: 'sum' adds numeric columns (and numeric
-   * maps key by key; other columns keep the first value), as partial aggregates do; 'replace' keeps
-   * the latest, as a state row (a session) does.
+   * Rows with the same key in one block become one row: 'sum' adds the named measure columns
+   * (numbers, or numeric maps key by key) and keeps the rest of the first row, as partial aggregates
+   * do; 'replace' keeps the latest, as a state row (a session) does.
    */
-  combine?: { key: string; how: 'sum' | 'replace' }
+  combine?: { key: string; how: 'sum'; measures: readonly string[] } | { key: string; how: 'replace' }
 }
 
 export interface TableRows {
@@ -139,7 +139,7 @@ function addRow(segment: Segment, derived: DerivedRow): number {
     const index = table.combined.get(derived.combine.key)
     if (index !== undefined) {
       const existing = table.rows[index] as Row
-      table.rows[index] = derived.combine.how === 'replace' ? derived.row : sumInto(existing, derived.row)
+      table.rows[index] = derived.combine.how === 'replace' ? derived.row : sumInto(existing, derived.row, derived.combine.measures)
       return 0
     }
     table.combined.set(derived.combine.key, table.rows.length)
@@ -149,8 +149,9 @@ function addRow(segment: Segment, derived: DerivedRow): number {
   return 1
 }
 
-function sumInto(target: Row, addition: Row): Row {
-  for (const [column, value] of Object.entries(addition)) {
+function sumInto(target: Row, addition: Row, measures: readonly string[]): Row {
+  for (const column of measures) {
+    const value = addition[column]
     const current = target[column]
     if (typeof value === 'number' && typeof current === 'number') target[column] = current + value
     else if (isCountMap(value) && isCountMap(current)) target[column] = sumMaps(current, value)

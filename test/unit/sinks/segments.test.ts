@@ -278,3 +278,31 @@ describe('hasDue', () => {
     expect(byCut.hasDue(T0)).toBe(true)
   })
 })
+
+describe('combining rows with one key', () => {
+  const partial = (minute: number, plays: number, hist: Record<string, number>): DerivedRow => ({
+    table: 'qoe_1m',
+    row: { minute, title: 't', plays, hist },
+    combine: { key: `${minute}|t`, how: 'sum', measures: ['plays', 'hist'] },
+  })
+
+  it('sums only the measures, maps key by key, and leaves numeric dimensions alone', () => {
+    const segments = new PartitionSegments({ batchRows: 100, flushIntervalMs: 1000 })
+    segments.append('s/0', '1', [partial(60, 1, { '3': 1 })], T0)
+    segments.append('s/0', '2', [partial(60, 2, { '3': 2, '5': 1 }), partial(120, 7, {})], T0)
+    const [segment] = segments.takeSealed(T0, true)
+    expect(segment?.tables.get('qoe_1m')?.rows).toEqual([
+      { minute: 60, title: 't', plays: 3, hist: { '3': 3, '5': 1 } },
+      { minute: 120, title: 't', plays: 7, hist: {} },
+    ])
+    expect(segment?.rowCount).toBe(2)
+  })
+
+  it('replace keeps the latest row of a key', () => {
+    const segments = new PartitionSegments({ batchRows: 100, flushIntervalMs: 1000 })
+    const state = (version: number): DerivedRow => ({ table: 'sessions', row: { id: 'a', version }, combine: { key: 'a', how: 'replace' } })
+    segments.append('s/0', '1', [state(1)], T0)
+    segments.append('s/0', '2', [state(2)], T0)
+    expect(segments.takeSealed(T0, true)[0]?.tables.get('sessions')?.rows).toEqual([{ id: 'a', version: 2 }])
+  })
+})
