@@ -67,13 +67,15 @@ export class Flusher {
   private async flushRound(segments: Segment[]): Promise<void> {
     const { store, source, dedup } = this.options
     if (dedup) {
-      await store.write(segments.map((segment) => {
+      const intents = segments.map((segment) => {
         const committed = this.committed.get(segment.partition)
         return this.checkpoint(segment, committed?.position, committed?.state ?? '', segment)
-      }))
+      })
+      await this.options.sink.retrying('checkpoints', () => store.write(intents))
     }
     await Promise.all(segments.map((segment) => this.insertSegment(segment)))
-    await store.write(segments.map((segment) => this.checkpoint(segment, segment.to, stateText(segment), undefined)))
+    const commits = segments.map((segment) => this.checkpoint(segment, segment.to, stateText(segment), undefined))
+    await this.options.sink.retrying('checkpoints', () => store.write(commits))
     for (const segment of segments) {
       this.committed.set(segment.partition, { position: segment.to, state: stateText(segment) })
       const { stream, partition } = splitKey(segment.partition)

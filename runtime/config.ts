@@ -28,7 +28,7 @@ export const configSchema = z
         topicPrefix: z.string().min(1).default('pulse').describe('Topics are named PREFIX-client-events and so on.'),
         partitions: z.number().int().min(1).default(4).describe('Partitions per topic when Pulse creates it.'),
         groupId: z.string().min(1).default('pulse-processors').describe('Consumer group of `pulse process`.'),
-        sessionTimeoutMs: z.number().int().min(6000).max(300_000).default(10_000).describe('A processor silent this long leaves the group and its partitions move to the others.'),
+        sessionTimeoutMs: z.number().int().min(1000).max(300_000).default(10_000).describe('A processor silent this long leaves the group and its partitions move to the others.'),
       })
       .strict()
       .prefault({}),

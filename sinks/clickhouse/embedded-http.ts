@@ -3,10 +3,12 @@
 // or Grafana's ClickHouse data source read the live data. Like the real interface: the SQL is the
 // `query` parameter followed by the request body, `default_format` picks the output format unless
 // the query names one, `/ping` answers "Ok.", and errors carry ClickHouse's "Code: N. DB::Exception"
-// text with the X-ClickHouse-Exception-Code header. Per-request settings in the URL are ignored.
+// text with the X-ClickHouse-Exception-Code header, and `param_*` values fill `{name:Type}`
+// placeholders. Other per-request settings in the URL are ignored.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ChdbConnection } from 'chdb/connection'
+import type { DataFormat } from '@clickhouse/client'
 import type { Logger } from 'pino'
 
 export interface EmbeddedHttpServer {
@@ -44,7 +46,12 @@ async function handle(connection: ChdbConnection, request: IncomingMessage, resp
     return
   }
   const format = url.searchParams.get('default_format') ?? 'TabSeparated'
+  const params = queryParams(url)
   try {
+    if (params !== undefined) {
+      await sendBound(connection, sql, params, format, response)
+      return
+    }
     const result = await connection.chdb.queryAsync(sql, { format })
     response.writeHead(200, {
       'Content-Type': 'text/plain; charset=UTF-8',
@@ -57,6 +64,22 @@ async function handle(connection: ChdbConnection, request: IncomingMessage, resp
     const message = error instanceof Error ? error.message : String(error)
     sendError(response, 500, typeof code === 'number' ? code : 1000, message.replace(/^Code: \d+\. DB::Exception: /, ''))
   }
+}
+
+/** `{name:Type}` placeholders take their values from `param_name` URL parameters, as on a server. */
+function queryParams(url: URL): Record<string, string> | undefined {
+  const params: Record<string, string> = {}
+  for (const [name, value] of url.searchParams) if (name.startsWith('param_')) params[name.slice('param_'.length)] = value
+  return Object.keys(params).length === 0 ? undefined : params
+}
+
+/** A parameterised query goes through the connection's binding path (chDB binds server-side). */
+async function sendBound(connection: ChdbConnection, sql: string, params: Record<string, string>, format: string, response: ServerResponse): Promise<void> {
+  const result = await connection.query({ query: sql, query_params: params, clickhouse_settings: { default_format: format as DataFormat } })
+  const chunks: Buffer[] = []
+  for await (const chunk of result.stream) chunks.push(chunk as Buffer)
+  response.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8', 'X-ClickHouse-Format': format })
+  response.end(Buffer.concat(chunks))
 }
 
 function sendError(response: ServerResponse, status: number, code: number, message: string): void {

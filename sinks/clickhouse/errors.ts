@@ -2,7 +2,7 @@
 // rows (the data itself is bad). Codes from ClickHouse's ErrorCodes.cpp; vector's ClickHouse sink
 // draws the same line (53 TYPE_MISMATCH and 117 INCORRECT_DATA are never retried).
 import { ClickHouseError } from '@clickhouse/client'
-import { isRetriable } from '../../runtime/errors.ts'
+import { isRetriable, PulseError } from '../../runtime/errors.ts'
 
 const DATA_ERROR_CODES = new Set([
   6, // CANNOT_PARSE_TEXT
@@ -30,9 +30,11 @@ const CONFIG_ERROR_CODES = new Set([
   516, // AUTHENTICATION_FAILED
 ])
 
-export type InsertFailure = 'bad_data' | 'misconfigured' | 'transient'
+export type InsertFailure = 'bad_data' | 'misconfigured' | 'transient' | 'fatal'
 
 export function classifyInsertError(error: unknown): InsertFailure {
+  // Pulse's own errors say for themselves whether trying again can help.
+  if (error instanceof PulseError && !error.retriable) return 'fatal'
   const code = clickHouseCode(error)
   if (code !== undefined && DATA_ERROR_CODES.has(code)) return 'bad_data'
   if (code !== undefined && CONFIG_ERROR_CODES.has(code)) return 'misconfigured'

@@ -85,6 +85,24 @@ export class ClickHouseSink {
     return rejected
   }
 
+  /**
+   * Runs another write the pipeline cannot do without (checkpoints) under the same policy as inserts:
+   * transient failures are retried until they pass, and the sink reports itself unwritable meanwhile.
+   */
+  async retrying<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await operation()
+        this.writable = true
+        return result
+      } catch (error) {
+        const failure = classifyInsertError(error)
+        if (failure === 'bad_data' || failure === 'fatal') throw error
+        await this.waitBeforeRetry(what, error, attempt, failure === 'misconfigured')
+      }
+    }
+  }
+
   private async insertWithRetry(block: Block): Promise<'ok' | { error: string }> {
     // The token goes in the INSERT's own SETTINGS clause, scoped to this statement. Passed as
     // clickhouse_settings, the chDB adapter would run `SET insert_deduplication_token = …` on its
@@ -102,6 +120,7 @@ export class ClickHouseSink {
         return 'ok'
       } catch (error) {
         const failure = classifyInsertError(error)
+        if (failure === 'fatal') throw error
         if (failure === 'bad_data') {
           this.options.metrics.inserts.inc({ table: block.table, result: 'rejected' })
           return { error: errorMessage(error) }

@@ -7,6 +7,7 @@ import { encode } from '../../schemas/codec.ts'
 import { CheckpointStore, type Checkpoint } from '../../sinks/clickhouse/checkpoint-store.ts'
 import type { SinkParts } from '../../cli/roles.ts'
 import { count, embeddedClickHouse, pollUntil } from '../helpers/services.ts'
+import { PulseError } from '../../runtime/errors.ts'
 import { kinesisPipeline, startProcessor } from '../helpers/pipeline.ts'
 
 const EVENTS = 4000
@@ -20,7 +21,8 @@ function crashOnCommit(commitNumber: number, crashed: () => void): (parts: SinkP
       const isCommit = checkpoints.every((checkpoint) => checkpoint.pending === undefined)
       if (isCommit && ++commits === commitNumber) {
         crashed()
-        throw new Error('simulated crash between insert and commit')
+        // Not retriable, so the flusher stops here, as a process dying at this point would.
+        throw new PulseError('simulated crash between insert and commit', { retriable: false })
       }
       await parts.store.write(checkpoints)
     }

@@ -35,7 +35,7 @@ describe('defaults', () => {
     expect(config.source).toBe('kinesis')
     expect(config.kinesis).toEqual({ region: 'us-east-1', streamPrefix: 'pulse', shards: 2, pollIntervalMs: 250, emulatorPort: 4568 })
     expect(config.kinesis.endpoint).toBeUndefined()
-    expect(config.kafka).toEqual({ brokers: ['127.0.0.1:9092'], topicPrefix: 'pulse', partitions: 4, groupId: 'pulse-processors' })
+    expect(config.kafka).toEqual({ brokers: ['127.0.0.1:9092'], topicPrefix: 'pulse', partitions: 4, groupId: 'pulse-processors', sessionTimeoutMs: 10_000 })
     expect(config.clickhouse).toEqual({
       dataDir: './data',
       database: 'pulse',
@@ -54,7 +54,7 @@ describe('defaults', () => {
 
   it('keeps the defaults of a section that a file only partly sets', () => {
     const config = loadConfig({ file: configFile('kafka:\n  partitions: 12\n') })
-    expect(config.kafka).toEqual({ brokers: ['127.0.0.1:9092'], topicPrefix: 'pulse', partitions: 12, groupId: 'pulse-processors' })
+    expect(config.kafka).toEqual({ brokers: ['127.0.0.1:9092'], topicPrefix: 'pulse', partitions: 12, groupId: 'pulse-processors', sessionTimeoutMs: 10_000 })
   })
 
   it('treats an empty file as no settings', () => {
