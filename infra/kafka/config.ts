@@ -29,6 +29,8 @@ export const CLUSTER_ID = 'cHVsc2UtZGV2LWNsdXN0cg'
  * - Internal topics get 3 partitions instead of 50: the first group join and the first transaction
  *   create them, and 50 leaders cost seconds on a cold test broker.
  * - `group.initial.rebalance.delay.ms=0`: the 3 s default delays every first consumer join in a test.
+ * - `group.min.session.timeout.ms=2000` (default 6000): lets a test's consumer group give a killed
+ *   member's partitions away after a few seconds; Pulse's own default session is 10 s.
  * - `auto.create.topics.enable=false`: Pulse creates its topics with explicit partition counts; a typo
  *   in a topic name must fail loudly, not silently create a one-partition topic. `num.partitions` only
  *   applies to CreateTopics requests that leave the count to the broker.
@@ -60,6 +62,7 @@ export function renderServerProperties(settings: BrokerSettings): string {
     ['share.coordinator.state.topic.min.isr', 1],
     ['share.coordinator.state.topic.num.partitions', 3],
     ['group.initial.rebalance.delay.ms', 0],
+    ['group.min.session.timeout.ms', 2000],
     ['num.network.threads', 2],
     ['num.io.threads', 4],
     ['num.recovery.threads.per.data.dir', 1],

@@ -1,10 +1,12 @@
 // Fetches the Kafka broker's jars from Maven Central with Maven, once per version. The broker has no
 // single fat jar: kafka_2.13 depends on kafka-server, kafka-metadata, kafka-raft, kafka-storage, the
 // coordinators and their libraries, so a throwaway pom lets Maven's resolver work out the closure.
+// The command-line tools (kafka-tools: the console producer and consumer) are a second classpath,
+// fetched the same way only when asked for (tests use the console producer as a foreign client).
 import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { KAFKA_VERSION, LOG4J_VERSION, SCALA_BINARY_VERSION, versionDir } from './paths.ts'
+import { KAFKA_TOOLS_VERSION, KAFKA_VERSION, LOG4J_VERSION, SCALA_BINARY_VERSION, cacheRoot, versionDir } from './paths.ts'
 import { lastLines, runCommand } from './process.ts'
 
 export interface KafkaJarOptions {
@@ -21,6 +23,20 @@ export interface KafkaJarOptions {
 /** Pinned because Maven 3.8's implicit default for `dependency:` is the 2013-era 2.8. */
 const DEPENDENCY_PLUGIN_VERSION = '3.8.1'
 
+/** A classpath fetched by Maven into `<dir>/libs`, complete when `isComplete` says so. */
+interface Classpath {
+  what: string
+  dir: string
+  dependencies: readonly Dependency[]
+  isComplete(names: readonly string[]): boolean
+}
+
+interface Dependency {
+  groupId: string
+  artifactId: string
+  version: string
+}
+
 /**
  * Returns the folder holding every jar the broker needs (`java -cp '<dir>/*'`). The first call runs
  * Maven; later calls only check the folder. Maven writes into a private temp folder that is renamed into
@@ -29,21 +45,53 @@ const DEPENDENCY_PLUGIN_VERSION = '3.8.1'
  */
 export async function ensureKafkaJars(options: KafkaJarOptions = {}): Promise<string> {
   const version = options.version ?? KAFKA_VERSION
-  const dir = versionDir(version, options.cacheDir)
-  const libs = path.join(dir, 'libs')
-  if (await hasBrokerJars(libs, version)) return libs
+  return ensureClasspath(
+    {
+      what: `Apache Kafka ${version}`,
+      dir: versionDir(version, options.cacheDir),
+      dependencies: [
+        { groupId: 'org.apache.kafka', artifactId: `kafka_${SCALA_BINARY_VERSION}`, version },
+        { groupId: 'org.apache.logging.log4j', artifactId: 'log4j-slf4j-impl', version: LOG4J_VERSION },
+      ],
+      isComplete: (names) => hasBrokerJars(names, version),
+    },
+    options,
+  )
+}
+
+/**
+ * The folder holding Kafka's command-line tools and their dependencies, e.g. for
+ * `java -cp '<dir>/*' org.apache.kafka.tools.ConsoleProducer`. Pinned to KAFKA_TOOLS_VERSION, a
+ * client of the broker (see paths.ts), fetched on first use.
+ */
+export async function ensureKafkaToolsJars(options: Omit<KafkaJarOptions, 'version'> = {}): Promise<string> {
+  const version = KAFKA_TOOLS_VERSION
+  return ensureClasspath(
+    {
+      what: `the Apache Kafka ${version} command-line tools`,
+      dir: path.join(options.cacheDir ?? cacheRoot(), 'kafka', `tools-${version}`),
+      dependencies: [{ groupId: 'org.apache.kafka', artifactId: 'kafka-tools', version }],
+      isComplete: (names) => names.includes(`kafka-tools-${version}.jar`) && names.includes(`kafka-clients-${version}.jar`),
+    },
+    options,
+  )
+}
+
+async function ensureClasspath(classpath: Classpath, options: KafkaJarOptions): Promise<string> {
+  const libs = path.join(classpath.dir, 'libs')
+  if (await isComplete(classpath, libs)) return libs
 
   const log = options.log ?? noLog
-  log(`Fetching Apache Kafka ${version} jars from Maven Central into ${libs} (first run only)...`)
+  log(`Fetching ${classpath.what} jars from Maven Central into ${libs} (first run only)...`)
   const started = Date.now()
-  const work = path.join(dir, `.fetch-${process.pid}-${randomBytes(4).toString('hex')}`)
+  const work = path.join(classpath.dir, `.fetch-${process.pid}-${randomBytes(4).toString('hex')}`)
   try {
     await mkdir(work, { recursive: true })
-    await copyDependencies(work, version, options.mavenCommand ?? 'mvn')
-    if (!(await hasBrokerJars(path.join(work, 'libs'), version))) {
-      throw new Error(`Maven finished but ${path.join(work, 'libs')} lacks the Kafka ${version} broker jars`)
+    await copyDependencies(work, classpath, options.mavenCommand ?? 'mvn')
+    if (!(await isComplete(classpath, path.join(work, 'libs')))) {
+      throw new Error(`Maven finished but ${path.join(work, 'libs')} lacks the jars of ${classpath.what}`)
     }
-    await publish(path.join(work, 'libs'), libs, version)
+    await publish(path.join(work, 'libs'), libs, classpath)
   } finally {
     await rm(work, { recursive: true, force: true })
   }
@@ -52,13 +100,16 @@ export async function ensureKafkaJars(options: KafkaJarOptions = {}): Promise<st
   return libs
 }
 
+async function isComplete(classpath: Classpath, libs: string): Promise<boolean> {
+  return classpath.isComplete(await readdir(libs).catch(() => [] as string[]))
+}
+
 function noLog(): void {
   // Library callers (tests) get no chatter; the CLI passes a logger.
 }
 
 /** The broker jar and the logging binding are the two a partial or foreign folder would most likely lack. */
-async function hasBrokerJars(libs: string, version: string): Promise<boolean> {
-  const names = await readdir(libs).catch(() => [] as string[])
+function hasBrokerJars(names: readonly string[], version: string): boolean {
   return (
     names.includes(`kafka_${SCALA_BINARY_VERSION}-${version}.jar`) &&
     names.includes(`kafka-server-${version}.jar`) &&
@@ -66,8 +117,8 @@ async function hasBrokerJars(libs: string, version: string): Promise<boolean> {
   )
 }
 
-async function copyDependencies(work: string, version: string, maven: string): Promise<void> {
-  await writeFile(path.join(work, 'pom.xml'), renderPom(version))
+async function copyDependencies(work: string, classpath: Classpath, maven: string): Promise<void> {
+  await writeFile(path.join(work, 'pom.xml'), renderPom(classpath.dependencies))
   const args = [
     '-B', // batch mode: no colours, no download progress, never waits for input
     '-q',
@@ -82,32 +133,30 @@ async function copyDependencies(work: string, version: string, maven: string): P
   })
   if (result.code !== 0) {
     throw new Error(
-      `Maven could not fetch Apache Kafka ${version} (exit ${String(result.code ?? result.signal)}).\n` +
+      `Maven could not fetch ${classpath.what} (exit ${String(result.code ?? result.signal)}).\n` +
         `Command: ${maven} ${args.join(' ')}\n${lastLines(result.output, 30)}`,
     )
   }
 }
 
-function renderPom(version: string): string {
+function renderPom(dependencies: readonly Dependency[]): string {
+  const entries = dependencies.map(
+    (dependency) => `    <dependency>
+      <groupId>${dependency.groupId}</groupId>
+      <artifactId>${dependency.artifactId}</artifactId>
+      <version>${dependency.version}</version>
+    </dependency>`,
+  )
   return `<?xml version="1.0" encoding="UTF-8"?>
-<!-- Generated by infra/kafka/jars.ts to resolve the Kafka broker's runtime classpath; not a build. -->
+<!-- Generated by infra/kafka/jars.ts to resolve a Kafka runtime classpath; not a build. -->
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>dev.pulse.infra</groupId>
-  <artifactId>kafka-broker-classpath</artifactId>
-  <version>${version}</version>
+  <artifactId>kafka-classpath</artifactId>
+  <version>1</version>
   <packaging>pom</packaging>
   <dependencies>
-    <dependency>
-      <groupId>org.apache.kafka</groupId>
-      <artifactId>kafka_${SCALA_BINARY_VERSION}</artifactId>
-      <version>${version}</version>
-    </dependency>
-    <dependency>
-      <groupId>org.apache.logging.log4j</groupId>
-      <artifactId>log4j-slf4j-impl</artifactId>
-      <version>${LOG4J_VERSION}</version>
-    </dependency>
+${entries.join('\n')}
   </dependencies>
 </project>
 `
@@ -117,13 +166,13 @@ function renderPom(version: string): string {
  * Moves the finished folder into place. If another process won the race its copy is just as good; a
  * folder that is there but incomplete (someone deleted jars by hand) is replaced.
  */
-async function publish(from: string, to: string, version: string): Promise<void> {
+async function publish(from: string, to: string, classpath: Classpath): Promise<void> {
   try {
     await rename(from, to)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error
-    if (await hasBrokerJars(to, version)) return
+    if (await isComplete(classpath, to)) return
     await rm(to, { recursive: true, force: true })
     await rename(from, to)
   }

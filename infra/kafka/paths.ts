@@ -9,6 +9,13 @@ import { fileURLToPath } from 'node:url'
  */
 export const KAFKA_VERSION = '4.4.0'
 
+/**
+ * Kafka's command-line tools (org.apache.kafka:kafka-tools) are not published for every release:
+ * 4.4.0 has none on Maven Central, so the newest that is (4.3.1) is used. They are clients of the
+ * broker, and a 4.3 client speaks to a 4.4 broker like any other.
+ */
+export const KAFKA_TOOLS_VERSION = '4.3.1'
+
 /** The broker is Scala code; 2.13 is the only Scala line Kafka 4.x publishes. */
 export const SCALA_BINARY_VERSION = '2.13'
 
