@@ -98,8 +98,10 @@ export class StreamProcessor {
     await this.options.source.start((batch) => this.handle(batch), {
       onAssigned: (stream, partition, checkpoint) => this.assign(stream, partition, checkpoint),
       onRevoked: async (stream, partition) => {
-        await this.flusher.flush(true)
+        // Given up as on stop: open sessions written, everything flushed and committed.
         const key = partitionKey(stream, partition)
+        this.writeOpenSessions(key)
+        await this.flusher.flush(true)
         this.segments.dropPartition(key)
         // Its event-time state goes too: if the partition comes back (a Kafka rebalance hands most
         // partitions straight back), assign() must rebuild it from ClickHouse, not add to a stale copy.
@@ -125,11 +127,15 @@ export class StreamProcessor {
     this.stopping.abort()
     await this.options.source.stop()
     if (this.ticker !== undefined) clearInterval(this.ticker)
-    for (const [key, state] of this.records.clientPartitions) {
-      const position = this.lastPositions.get(key)
-      if (position !== undefined) this.segments.append(key, position, state.openSessionRows(), Date.now(), { highestEventTime: state.clock.highestEventTime })
-    }
+    for (const key of this.records.clientPartitions.keys()) this.writeOpenSessions(key)
     await this.flusher.flush(true)
+  }
+
+  /** Appends a partition's open sessions as they stand, at the last position read from it. */
+  private writeOpenSessions(key: string): void {
+    const state = this.records.clientPartitions.get(key)
+    const position = this.lastPositions.get(key)
+    if (state !== undefined && position !== undefined) this.segments.appendSnapshot(key, position, state.openSessionRows(), Date.now(), { highestEventTime: state.clock.highestEventTime })
   }
 
   /** A partition arrives: re-arm its pending block and rebuild its event-time state from ClickHouse. */

@@ -36,6 +36,8 @@ export interface Segment {
   tables: Map<string, TableRows>
   /** The partition's processing state after the record at `to`, kept with the checkpoint as JSON. */
   state: object | undefined
+  /** Rows describing state at `to` (open sessions on stop) rather than records: a block of its own. */
+  snapshot?: true
 }
 
 export interface SegmentPolicy {
@@ -80,6 +82,20 @@ export class PartitionSegments {
     if (cut !== undefined) {
       if (comparePositions(position, cut) >= 0) this.sealPartition(partition)
     } else if (segment.rowCount >= this.policy.batchRows) this.sealPartition(partition)
+  }
+
+  /**
+   * Adds rows that describe the partition's state at `position` (e.g. sessions still open on stop) as
+   * a block of their own, after the partition's open block. Skipped while a forced cut is pending:
+   * that partition's rows are not written now but replayed, and the snapshot with them.
+   */
+  appendSnapshot(partition: string, position: string, rows: readonly DerivedRow[], now: number, state?: object): void {
+    if (this.forcedCuts.has(partition) || rows.length === 0) return
+    this.sealPartition(partition)
+    const segment: Segment = { partition, from: position, to: position, records: 0, rowCount: 0, openedAt: now, tables: new Map(), state, snapshot: true }
+    for (const derived of rows) segment.rowCount += addRow(segment, derived)
+    this.buffered += segment.rowCount
+    this.sealed.push(segment)
   }
 
   /** Seals what is old enough (or everything) and hands over all sealed segments, oldest first. */

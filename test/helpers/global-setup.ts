@@ -1,23 +1,61 @@
-// Starts the real services the integration suite shares, once per run: the Kinesis emulator (always)
-// and the Kafka broker (when a suite needs it, see kafka.ts). Each test file still makes its own
-// streams, topics and ClickHouse database, so files never see each other's data.
+// Starts the real services the integration suite shares, once per run: the Kinesis emulator and one
+// Apache Kafka broker (infra/kafka, jars fetched from Maven Central on a machine's first run), both on
+// free ports, the broker with a throwaway data dir. Each test file still makes its own streams,
+// topics, consumer groups and ClickHouse database, so files never see each other's data.
+import { mkdtemp, rm } from 'node:fs/promises'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { startKinesisEmulator, type KinesisEmulator } from '../../infra/kinesis/emulator.ts'
+import { startKafka, type KafkaBroker } from '../../infra/kafka/broker.ts'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     kinesisEndpoint: string
+    /** Bootstrap address of the shared Kafka broker, HOST:PORT. */
+    kafkaBrokers: string
   }
 }
 
 let emulator: KinesisEmulator | undefined
+let broker: KafkaBroker | undefined
+let kafkaDataDir: string | undefined
 
 export async function setup(project: TestProject): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-  emulator = await startKinesisEmulator({ port: 0 })
-  project.provide('kinesisEndpoint', emulator.endpoint)
+  const [kinesis, kafka] = await Promise.all([startKinesisEmulator({ port: 0 }), startSharedKafka()])
+  emulator = kinesis
+  broker = kafka
+  project.provide('kinesisEndpoint', kinesis.endpoint)
+  project.provide('kafkaBrokers', kafka.brokers)
 }
 
 export async function teardown(): Promise<void> {
-  await emulator?.stop()
+  await Promise.all([emulator?.stop(), broker?.stop()])
+  if (kafkaDataDir !== undefined) await rm(kafkaDataDir, { recursive: true, force: true })
+}
+
+async function startSharedKafka(): Promise<KafkaBroker> {
+  kafkaDataDir = await mkdtemp(join(tmpdir(), 'pulse-test-kafka-'))
+  const [port, controllerPort] = await freePorts(2)
+  return startKafka({ port, controllerPort, dataDir: kafkaDataDir })
+}
+
+/** Distinct free loopback ports, held open together so the OS cannot hand out the same one twice. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer()
+          server.once('error', reject)
+          server.listen({ host: '127.0.0.1', port: 0 }, () => resolve(server))
+        }),
+    ),
+  )
+  const ports = servers.map((server) => (server.address() as net.AddressInfo).port)
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
+  return ports
 }

@@ -306,3 +306,28 @@ describe('combining rows with one key', () => {
     expect(segments.takeSealed(T0, true)[0]?.tables.get('sessions')?.rows).toEqual([{ id: 'a', version: 2 }])
   })
 })
+
+describe('snapshots', () => {
+  const session = (id: string): DerivedRow => ({ table: 'sessions', row: { id }, combine: { key: id, how: 'replace' } })
+
+  it('seal the open block first and stand as a block of their own, marked as a snapshot', () => {
+    const segments = new PartitionSegments({ batchRows: 100, flushIntervalMs: 1000 })
+    segments.append('s/0', '7', rows('7'), T0)
+    segments.appendSnapshot('s/0', '7', [session('a'), session('b')], T0, { highestEventTime: 5 })
+    const sealed = segments.takeSealed(T0)
+    expect(sealed.map((segment) => [segment.from, segment.to, segment.snapshot === true, segment.rowCount])).toEqual([
+      ['7', '7', false, 1],
+      ['7', '7', true, 2],
+    ])
+    expect(sealed[1]?.state).toEqual({ highestEventTime: 5 })
+    expect(segments.bufferedRows).toBe(3)
+  })
+
+  it('are not taken while a forced cut is pending: those rows are replayed instead', () => {
+    const segments = new PartitionSegments({ batchRows: 100, flushIntervalMs: 1000 })
+    segments.forceCut('s/0', '9')
+    segments.append('s/0', '7', rows('7'), T0)
+    segments.appendSnapshot('s/0', '7', [session('a')], T0)
+    expect(segments.takeSealed(T0 + 10_000, true)).toEqual([])
+  })
+})
