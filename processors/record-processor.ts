@@ -108,7 +108,7 @@ export class RecordProcessor {
       derived = { table: 'network_flows', row: this.flowRow(flow, from), eventTimeMs: flow.end * 1000 }
     } else {
       const assignment = value as IpAssignment
-      if (!ownership.apply(assignment)) return this.reject('enrich', 'bad_cidr', assignment.cidr, kind, stream, bytes, from)
+      if (ownership.apply(assignment) === 'invalid') return this.reject('enrich', 'bad_cidr', assignment.cidr, kind, stream, bytes, from)
       derived = { table: 'ip_assignments', row: ipAssignmentRow(assignment, from), eventTimeMs: assignment.effective_time }
     }
     metrics.stageOut.inc({ stage: 'enrich', kind })

@@ -43,6 +43,10 @@ export interface StreamProcessorOptions {
 }
 
 const TICK_MS = 100
+/** How often changes other processors wrote to ip_assignments are read (well inside the hold-back). */
+const OWNERSHIP_REFRESH_MS = 2000
+/** Rows are read again from this far before the newest seen: clocks of writers differ a little. */
+const OWNERSHIP_OVERLAP_MS = 30_000
 
 export class StreamProcessor {
   readonly metrics: ProcessorMetrics
@@ -52,6 +56,9 @@ export class StreamProcessor {
   private readonly ownership = new IpOwnershipIndex()
   private readonly maxBufferedRows: number
   private ticker: NodeJS.Timeout | undefined
+  private ownershipPoller: NodeJS.Timeout | undefined
+  private ownershipSince = 0
+  private refreshing = false
   /** Aborted on stop, to cut short a flow batch's hold-back. */
   private readonly stopping = new AbortController()
   /** Last position handed over per partition, where shutdown rows are attached. */
@@ -93,8 +100,10 @@ export class StreamProcessor {
 
   async start(): Promise<void> {
     const loaded = await loadOwnership(this.options.client, this.options.sink.database, this.ownership)
-    this.options.logger.info({ changes: loaded }, 'IP ownership history loaded')
+    this.options.logger.info({ changes: loaded.applied }, 'IP ownership history loaded')
+    this.ownershipSince = loaded.newestIngestMs
     this.ticker = setInterval(() => this.tick(), TICK_MS)
+    this.ownershipPoller = setInterval(() => void this.refreshOwnership(), OWNERSHIP_REFRESH_MS)
     await this.options.source.start((batch) => this.handle(batch), {
       onAssigned: (stream, partition, checkpoint) => this.assign(stream, partition, checkpoint),
       onRevoked: async (stream, partition) => {
@@ -118,6 +127,7 @@ export class StreamProcessor {
   async abandon(): Promise<void> {
     this.stopping.abort()
     if (this.ticker !== undefined) clearInterval(this.ticker)
+    if (this.ownershipPoller !== undefined) clearInterval(this.ownershipPoller)
     await this.options.source.stop()
     await this.flusher.settled()
   }
@@ -127,6 +137,7 @@ export class StreamProcessor {
     this.stopping.abort()
     await this.options.source.stop()
     if (this.ticker !== undefined) clearInterval(this.ticker)
+    if (this.ownershipPoller !== undefined) clearInterval(this.ownershipPoller)
     for (const key of this.records.clientPartitions.keys()) this.writeOpenSessions(key)
     await this.flusher.flush(true)
   }
@@ -181,6 +192,21 @@ export class StreamProcessor {
     } catch (error) {
       this.options.onFatal(error)
       throw error
+    }
+  }
+
+  /** Learns the assignment changes that processors owning other assignment partitions wrote. */
+  private async refreshOwnership(): Promise<void> {
+    if (this.refreshing) return
+    this.refreshing = true
+    try {
+      const since = Math.max(0, this.ownershipSince - OWNERSHIP_OVERLAP_MS)
+      const loaded = await loadOwnership(this.options.client, this.options.sink.database, this.ownership, since)
+      this.ownershipSince = Math.max(this.ownershipSince, loaded.newestIngestMs)
+    } catch (error) {
+      this.options.logger.warn({ err: errorMessage(error) }, 'reading IP assignments from ClickHouse failed; will retry')
+    } finally {
+      this.refreshing = false
     }
   }
 

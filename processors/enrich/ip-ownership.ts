@@ -19,15 +19,19 @@ export class IpOwnershipIndex {
   private readonly byPrefix = new Map<number, Map<number, Change[]>>()
   private prefixesLongestFirst: number[] = []
   private size = 0
+  /** Change ids applied, so a change learned twice (from the stream and from ClickHouse) counts once. */
+  private readonly applied = new Set<string>()
 
   get changes(): number {
     return this.size
   }
 
-  /** Applies a change; returns false when its CIDR is not IPv4 (such changes are rejected upstream). */
-  apply(assignment: IpAssignment): boolean {
+  /** Applies a change: 'invalid' when its CIDR is not IPv4, 'known' when this change was applied before. */
+  apply(assignment: IpAssignment): 'applied' | 'known' | 'invalid' {
     const block = parseCidr(assignment.cidr)
-    if (block === undefined) return false
+    if (block === undefined) return 'invalid'
+    if (this.applied.has(assignment.change_id)) return 'known'
+    this.applied.add(assignment.change_id)
     let networks = this.byPrefix.get(block.prefix)
     if (networks === undefined) {
       networks = new Map()
@@ -37,7 +41,7 @@ export class IpOwnershipIndex {
     const owner = assignment.action === 'assign' ? { app: assignment.app, cluster: assignment.cluster, region: assignment.region } : undefined
     insertSorted(networks, block.network, { time: assignment.effective_time, owner })
     this.size++
-    return true
+    return 'applied'
   }
 
   ownerAt(ip: string, timeMs: number): Owner | undefined {

@@ -20,7 +20,7 @@ function release(cidr: string, time: number): IpAssignment {
 
 function index(...changes: IpAssignment[]): IpOwnershipIndex {
   const built = new IpOwnershipIndex()
-  for (const change of changes) expect(built.apply(change)).toBe(true)
+  for (const change of changes) expect(built.apply(change)).toBe('applied')
   return built
 }
 
@@ -149,8 +149,8 @@ describe('input that is not IPv4', () => {
 
   it('refuses an assignment whose CIDR is not IPv4, and does not count it', () => {
     const ownership = new IpOwnershipIndex()
-    expect(ownership.apply(assign('2001:db8::/32', 'v6', T))).toBe(false)
-    expect(ownership.apply(assign('10.0.0.0/33', 'wide', T))).toBe(false)
+    expect(ownership.apply(assign('2001:db8::/32', 'v6', T))).toBe('invalid')
+    expect(ownership.apply(assign('10.0.0.0/33', 'wide', T))).toBe('invalid')
     expect(ownership.changes).toBe(0)
   })
 })
@@ -186,5 +186,16 @@ describe('parseCidr', () => {
     expect(parseCidr('2001:db8::/32')).toBeUndefined()
     expect(parseCidr('10.0.0/8')).toBeUndefined()
     expect(parseCidr('300.0.0.0/8')).toBeUndefined()
+  })
+})
+
+describe('changes learned twice', () => {
+  it('are applied once: the stream and ClickHouse may both deliver a change', () => {
+    const ownership = new IpOwnershipIndex()
+    const change = assign('10.9.0.0/16', 'billing', T)
+    expect(ownership.apply(change)).toBe('applied')
+    expect(ownership.apply({ ...change })).toBe('known')
+    expect(ownership.changes).toBe(1)
+    expect(ownership.ownerAt('10.9.1.1', T)?.app).toBe('billing')
   })
 })
