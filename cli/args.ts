@@ -8,6 +8,8 @@ export interface ParsedArgs {
   command: string | undefined
   positionals: string[]
   flags: Record<string, string | boolean | undefined>
+  /** `--param name=value` (repeatable, for `pulse report`), in order; absent when none was given. */
+  params?: string[]
 }
 
 const EXTRA_FLAGS = {
@@ -15,11 +17,13 @@ const EXTRA_FLAGS = {
   format: { type: 'string' },
   file: { type: 'string' },
   assignments: { type: 'string' },
+  since: { type: 'string' },
+  param: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const
 
 export function parseCommandLine(argv: readonly string[]): ParsedArgs {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { ...EXTRA_FLAGS }
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { ...EXTRA_FLAGS }
   for (const binding of SETTING_BINDINGS) options[binding.flag] = { type: binding.type === 'boolean' ? 'boolean' : 'string' }
   options['no-dedup'] = { type: 'boolean' }
   let parsed: ReturnType<typeof parseArgs>
@@ -28,8 +32,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   } catch (error) {
     throw new ConfigError(error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error))
   }
-  const flags = parsed.values as Record<string, string | boolean | undefined>
+  const { param, ...values } = parsed.values
+  const flags = values as Record<string, string | boolean | undefined>
+  const params = Array.isArray(param) ? param.filter((item): item is string => typeof item === 'string') : []
   if (flags['no-dedup'] === true) flags.dedup = false
   const [command, ...positionals] = parsed.positionals
-  return { command, positionals, flags }
+  return { command, positionals, flags, ...(params.length > 0 ? { params } : {}) }
 }

@@ -8,6 +8,7 @@ import { parseCommandLine } from './args.ts'
 import { usage } from './usage.ts'
 import { runAll } from './run.ts'
 import { runQuery } from './query.ts'
+import { runReport } from './report.ts'
 import { runMigrate } from './migrate.ts'
 import { runProcess } from './process.ts'
 import { parseTrafficChoice, runProduce, runReplay } from './produce.ts'
@@ -39,6 +40,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'query':
         await runQuery(config, parsed.positionals.join(' '), stringFlag(parsed.flags.format) ?? 'PrettyCompactMonoBlock', process.stdout)
         return 0
+      case 'report': {
+        const request = { name: parsed.positionals[0], since: stringFlag(parsed.flags.since), params: parsed.params ?? [] }
+        await runReport(config, { ...request, format: stringFlag(parsed.flags.format) ?? 'PrettyCompactMonoBlock' }, process.stdout)
+        return 0
+      }
       case 'process':
         return await runProcess(runtime)
       case 'produce': {

@@ -12,7 +12,7 @@ const HAS_FORMAT = /\bFORMAT\s+[A-Za-z0-9_]+\s*;?\s*$/i
 
 export async function runQuery(config: Config, sql: string | undefined, format: string, out: NodeJS.WritableStream): Promise<void> {
   if (sql === undefined || sql.trim() === '') throw new ConfigError('pulse query needs the SQL to run, e.g. pulse query "SELECT count() FROM pulse.client_events"')
-  const { client, close } = openClient(config)
+  const { client, close } = openQueryClient(config)
   try {
     const statement = READ_STATEMENT.test(sql) && !HAS_FORMAT.test(sql) ? `${sql.trim().replace(/;$/, '')} FORMAT ${format}` : sql
     const result = await client.exec({ query: statement })
@@ -22,7 +22,8 @@ export async function runQuery(config: Config, sql: string | undefined, format: 
   }
 }
 
-function openClient(config: Config): { client: ClickHouseClient; close: () => Promise<void> } {
+/** The ClickHouse that queries read: a live run's query port, else the data directory, else the server. */
+export function openQueryClient(config: Config): { client: ClickHouseClient; close: () => Promise<void> } {
   const { clickhouse } = config
   if (clickhouse.url === undefined) {
     const live = findLiveRun(clickhouse.dataDir)

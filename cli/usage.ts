@@ -16,6 +16,9 @@ Usage:
   pulse process [settings]             consume, process and write to ClickHouse
   pulse query [--format FMT] "SQL"     query the same ClickHouse (works while \`pulse run\` runs)
   pulse migrate [settings]             create or update the ClickHouse schema
+  pulse report                         list the named reports (sinks/clickhouse/reports/*.sql)
+  pulse report NAME [--since 1h|30m|7d] [--param name=value]... [--format FMT]
+                                       run one, on the same ClickHouse as pulse query
 
 Settings (flag, environment variable; also keys of a --config YAML/JSON file):
 ${settings}

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 const ASSETS = [
   { from: 'schemas', pattern: /\.avsc$/ },
   { from: 'sinks/clickhouse/migrations', pattern: /\.sql$/ },
+  { from: 'sinks/clickhouse/reports', pattern: /\.sql$/ },
 ]
 
 for (const { from, pattern } of ASSETS) {

@@ -18,7 +18,12 @@ function required(statement: string): { privilege: string; table: string }[] {
   const sql = statement.replace(/\s+/g, ' ').trim()
   const table = /\{database\}\.(\w+)/.exec(sql)?.[1] ?? ''
   if (/^CREATE TABLE /i.test(sql)) return [{ privilege: 'CREATE TABLE', table }]
-  if (/^CREATE (MATERIALIZED )?VIEW /i.test(sql)) return [{ privilege: 'CREATE VIEW', table }]
+  if (/^CREATE (OR REPLACE )?(MATERIALIZED )?VIEW /i.test(sql)) {
+    // Creating a view is checked against SELECT on every table it reads; replacing one as dropping it.
+    const reads = [...sql.matchAll(/\b(?:FROM|JOIN) \{database\}\.(\w+)/gi)].map((match) => ({ privilege: 'SELECT', table: match[1] ?? '' }))
+    const replaces = /^CREATE OR REPLACE /i.test(sql) ? [{ privilege: 'DROP VIEW', table }] : []
+    return [{ privilege: 'CREATE VIEW', table }, ...replaces, ...reads]
+  }
   if (/^ALTER TABLE /i.test(sql)) {
     const actions = [...sql.matchAll(/\b(ADD|MODIFY|DROP|RENAME|CLEAR|COMMENT|MATERIALIZE)\s+(COLUMN|INDEX|PROJECTION|CONSTRAINT|TTL|SETTING)\b/gi)]
     if (actions.length === 0) throw new Error(`unmapped ALTER in a migration: ${sql}`)
