@@ -36,6 +36,8 @@ export class ClientPartition {
   readonly endedSessions = new Map<string, PlaybackSession>()
   /** app_session_id → test id → cell, learned from ab_allocation events. */
   readonly cells = new Map<string, Map<string, string>>()
+  /** abCellsOf's answer per app session, dropped when an allocation changes it: it was rebuilt (and sorted) for every event. */
+  private readonly cellLists = new Map<string, string[]>()
   private nextSweep = Number.NEGATIVE_INFINITY
 
   constructor(
@@ -95,6 +97,7 @@ export class ClientPartition {
       const cells = this.cells.get(event.app_session_id) ?? new Map<string, string>()
       cells.set(event.ab_test_id, event.ab_cell)
       this.cells.set(event.app_session_id, cells)
+      this.cellLists.delete(event.app_session_id)
     }
     if (event.playback_id === null) return { session: undefined, playedMs: 0 }
     let session = this.sessions.get(event.playback_id) ?? this.endedSessions.get(event.playback_id)
@@ -106,10 +109,15 @@ export class ClientPartition {
     return { session, playedMs }
   }
 
-  private abCellsOf(appSessionId: string): string[] {
+  private abCellsOf(appSessionId: string): readonly string[] {
     const cells = this.cells.get(appSessionId)
-    if (cells === undefined) return []
-    return [...cells].map(([test, cell]) => `${test}:${cell}`).sort()
+    if (cells === undefined) return NO_CELLS
+    let list = this.cellLists.get(appSessionId)
+    if (list === undefined) {
+      list = [...cells].map(([test, cell]) => `${test}:${cell}`).sort()
+      this.cellLists.set(appSessionId, list)
+    }
+    return list
   }
 
   private finish(session: PlaybackSession): DerivedRow[] {
@@ -141,6 +149,8 @@ export class ClientPartition {
     return rows
   }
 }
+
+const NO_CELLS: readonly string[] = []
 
 function sessionRow(session: PlaybackSession): DerivedRow {
   // Versions grow with the session's last event, and an ended row outranks an open one.

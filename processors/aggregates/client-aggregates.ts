@@ -22,53 +22,62 @@ const ENGAGEMENT_MEASURES = ['impressions', 'clicks', 'plays', 'played_ms', 'com
 
 export function qoeContribution(c: Contribution): DerivedRow | undefined {
   const { event, session } = c
-  const sums = {
-    play_attempts: event.event_type === 'play_request' ? 1 : 0,
-    plays: event.event_type === 'playback_start' ? 1 : 0,
-    failed_plays: event.event_type === 'playback_error' && session !== undefined && !session.started ? 1 : 0,
-    rebuffer_events: event.event_type === 'rebuffer_start' ? 1 : 0,
-    rebuffer_ms: event.event_type === 'rebuffer_end' ? (event.duration_ms ?? 0) : 0,
-    played_ms: c.playedMs,
-    glitches: event.event_type === 'audio_glitch' || event.event_type === 'video_glitch' ? 1 : 0,
-    errors: event.event_type === 'playback_error' ? 1 : 0,
-  }
-  const startup = event.event_type === 'playback_start' && event.duration_ms !== null ? { [logBucket(event.duration_ms)]: 1 } : {}
-  if (Object.values(sums).every((value) => value === 0) && !c.late) return undefined
+  const type = event.event_type
+  const play_attempts = type === 'play_request' ? 1 : 0
+  const plays = type === 'playback_start' ? 1 : 0
+  const failed_plays = type === 'playback_error' && session !== undefined && !session.started ? 1 : 0
+  const rebuffer_events = type === 'rebuffer_start' ? 1 : 0
+  const rebuffer_ms = type === 'rebuffer_end' ? (event.duration_ms ?? 0) : 0
+  const glitches = type === 'audio_glitch' || type === 'video_glitch' ? 1 : 0
+  const errors = type === 'playback_error' ? 1 : 0
+  // Plain sums and literals, no Object.values/spread: this runs for every client event (BENCHMARKS.md, profile).
+  if (play_attempts + plays + failed_plays + rebuffer_events + rebuffer_ms + c.playedMs + glitches + errors === 0 && !c.late) return undefined
+  const startup = type === 'playback_start' && event.duration_ms !== null ? { [logBucket(event.duration_ms)]: 1 } : {}
   const first = session?.first
-  const dims = {
-    minute: minuteText(c.windowStart),
-    title_id: event.title_id ?? first?.title_id ?? '',
-    device_type: event.device_type,
-    country: event.country,
-    cdn: event.cdn ?? first?.cdn ?? '',
+  const minute = minuteText(c.windowStart)
+  const title_id = event.title_id ?? first?.title_id ?? ''
+  const cdn = event.cdn ?? first?.cdn ?? ''
+  const key = `${minute}|${title_id}|${event.device_type}|${event.country}|${cdn}`
+  const row = {
+    minute, title_id, device_type: event.device_type, country: event.country, cdn,
+    play_attempts, plays, failed_plays, rebuffer_events, rebuffer_ms, played_ms: c.playedMs, glitches, errors,
+    startup_ms_hist: startup, corrections: c.late ? 1 : 0,
   }
-  const key = `${dims.minute}|${dims.title_id}|${dims.device_type}|${dims.country}|${dims.cdn}`
-  return { table: 'qoe_1m', row: { ...dims, ...sums, startup_ms_hist: startup, corrections: c.late ? 1 : 0 }, combine: { key, how: 'sum', measures: QOE_MEASURES } }
+  return { table: 'qoe_1m', row, combine: { key, how: 'sum', measures: QOE_MEASURES } }
 }
 
 export function engagementContributions(c: Contribution): DerivedRow[] {
   const { event } = c
-  const sums = {
-    impressions: event.event_type === 'row_impression' ? 1 : 0,
-    clicks: event.event_type === 'title_click' ? 1 : 0,
-    plays: event.event_type === 'playback_start' ? 1 : 0,
-    played_ms: c.playedMs,
-    completions: event.event_type === 'playback_stop' && event.exit_reason === 'completed' ? 1 : 0,
-    autoplay_next: event.event_type === 'playback_stop' && event.exit_reason === 'autoplay_next' ? 1 : 0,
-  }
-  if (Object.values(sums).every((value) => value === 0)) return []
+  const type = event.event_type
+  const impressions = type === 'row_impression' ? 1 : 0
+  const clicks = type === 'title_click' ? 1 : 0
+  const plays = type === 'playback_start' ? 1 : 0
+  const completions = type === 'playback_stop' && event.exit_reason === 'completed' ? 1 : 0
+  const autoplay_next = type === 'playback_stop' && event.exit_reason === 'autoplay_next' ? 1 : 0
+  if (impressions + clicks + plays + c.playedMs + completions + autoplay_next === 0) return []
   const title = event.title_id ?? c.session?.first.title_id ?? ''
-  const row = event.row_id ?? ''
+  const row_id = event.row_id ?? ''
+  const minute = minuteText(c.windowStart)
+  const corrections = c.late ? 1 : 0
   const cells = c.abCells.length === 0 ? [''] : c.abCells
   return cells.map((testCell) => {
-    const [test = '', cell = ''] = testCell === '' ? [] : testCell.split(':')
-    const dims = { minute: minuteText(c.windowStart), title_id: title, row_id: row, ab_test_id: test, ab_cell: cell }
-    const key = `${dims.minute}|${title}|${row}|${testCell}`
-    return { table: 'engagement_1m', row: { ...dims, ...sums, corrections: c.late ? 1 : 0 }, combine: { key, how: 'sum', measures: ENGAGEMENT_MEASURES } }
+    const [ab_test_id = '', ab_cell = ''] = testCell === '' ? [] : testCell.split(':')
+    const key = `${minute}|${title}|${row_id}|${testCell}`
+    const row = { minute, title_id: title, row_id, ab_test_id, ab_cell, impressions, clicks, plays, played_ms: c.playedMs, completions, autoplay_next, corrections }
+    return { table: 'engagement_1m', row, combine: { key, how: 'sum', measures: ENGAGEMENT_MEASURES } }
   })
 }
 
 /** The window start as ClickHouse DateTime text ('YYYY-MM-DD hh:mm:ss', UTC). */
 function minuteText(windowStart: number): string {
-  return new Date(windowStart).toISOString().slice(0, 19).replace('T', ' ')
+  // Consecutive events almost always share a window: one remembered text saves a Date and
+  // toISOString per event (a visible share of the profile).
+  if (windowStart !== lastWindowStart) {
+    lastWindowStart = windowStart
+    lastMinuteText = new Date(windowStart).toISOString().slice(0, 19).replace('T', ' ')
+  }
+  return lastMinuteText
 }
+
+let lastWindowStart = Number.NaN
+let lastMinuteText = ''
