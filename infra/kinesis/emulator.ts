@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { mkdirSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { freePort } from '../ports.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis'
 import { createKinesisClient } from '../../processors/source/kinesis/client.ts'
@@ -85,14 +85,3 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer)
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolvePort(port))
-    })
-  })
-}

@@ -29,7 +29,12 @@ export async function serveEmbeddedClickHouse(connection: ChdbConnection, port: 
   await listen(server, port)
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((done) => server.close(() => done())),
+    // Keep-alive sockets would otherwise go on serving the clients that hold them after close.
+    close: () =>
+      new Promise((done) => {
+        server.close(() => done())
+        server.closeAllConnections()
+      }),
   }
 }
 

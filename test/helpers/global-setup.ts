@@ -3,7 +3,7 @@
 // free ports, the broker with a throwaway data dir. Each test file still makes its own streams,
 // topics, consumer groups and ClickHouse database, so files never see each other's data.
 import { mkdtemp, rm } from 'node:fs/promises'
-import net from 'node:net'
+import { freePorts } from '../../infra/ports.ts'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
@@ -42,20 +42,3 @@ async function startSharedKafka(): Promise<KafkaBroker> {
   return startKafka({ port, controllerPort, dataDir: kafkaDataDir })
 }
 
-/** Distinct free loopback ports, held open together so the OS cannot hand out the same one twice. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer()
-          server.once('error', reject)
-          server.listen({ host: '127.0.0.1', port: 0 }, () => resolve(server))
-        }),
-    ),
-  )
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port)
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
-  return ports
-}

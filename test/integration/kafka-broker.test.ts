@@ -4,7 +4,7 @@
 // It runs its own broker on free ports and a temp data dir, so it never touches a developer's
 // `kafka:up` broker or another test file's.
 import { mkdtemp, rm } from 'node:fs/promises'
-import net from 'node:net'
+import { freePorts } from '../../infra/ports.ts'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -17,23 +17,6 @@ const PARTITIONS = 3
 /** The first run of a fresh machine also fetches the jars with Maven (a few seconds on this network). */
 const START_TIMEOUT_MS = 180_000
 
-/** Two distinct free loopback ports, held open together so the OS cannot hand out the same one twice. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => {
-      return new Promise<net.Server>((resolve, reject) => {
-        const server = net.createServer()
-        server.once('error', reject)
-        server.listen({ host: '127.0.0.1', port: 0 }, () => {
-          resolve(server)
-        })
-      })
-    }),
-  )
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port)
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
-  return ports
-}
 
 async function waitFor(condition: () => boolean, what: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse, stringify } from 'yaml'
-import { freePort } from '../../infra/kinesis/emulator.ts'
+import { freePort } from '../../infra/ports.ts'
 import { ensurePrometheus } from '../../infra/prometheus/install.ts'
 import { pollUntil } from '../helpers/services.ts'
 

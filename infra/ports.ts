@@ -1,4 +1,6 @@
-// Free loopback ports for the broker: bound by the OS, then released for the broker to take.
+// Free loopback ports for the services Pulse starts (Kafka broker, Kinesis emulator, test servers):
+// bound by the OS all at once, so it cannot hand out the same port twice, then released for the
+// service to take.
 import net from 'node:net'
 
 export async function freePorts(count: number): Promise<number[]> {
@@ -16,4 +18,10 @@ export async function freePorts(count: number): Promise<number[]> {
   const ports = servers.map((server) => (server.address() as net.AddressInfo).port)
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
   return ports
+}
+
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1)
+  if (port === undefined) throw new Error('no free port')
+  return port
 }
