@@ -28,6 +28,9 @@ export function openQueryClient(config: Config): { client: ClickHouseClient; clo
   if (clickhouse.url === undefined) {
     const live = findLiveRun(clickhouse.dataDir)
     if (live !== undefined) {
+      // The run has claimed the directory but not opened its query port yet: opening the directory
+      // here would take libchdb's lock from under it.
+      if (live.queryPort === 0) throw new ConfigError(`a pulse run on ${clickhouse.dataDir} is starting (pid ${live.pid}); query again in a moment`)
       const client = createClient({ url: `http://127.0.0.1:${live.queryPort}` })
       return { client, close: () => client.close() }
     }

@@ -8,6 +8,7 @@ import { driveTraffic } from '../producers/driver.ts'
 import { serveOps } from '../runtime/ops-server.ts'
 import { serveEmbeddedClickHouse } from '../sinks/clickhouse/embedded-http.ts'
 import { writeRunFile } from './run-file.ts'
+import { mkdirSync } from 'node:fs'
 import { formatStatus, readTotals, type Totals } from './status.ts'
 import { openSink, openStreams, streamProcessor, type Runtime } from './roles.ts'
 import { stopSignal } from './signals.ts'
@@ -17,10 +18,18 @@ const CATCH_UP_LIMIT_MS = 15_000
 
 export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Promise<number> {
   const { config, logger, registry } = runtime
-  const stopping = stopSignal(config.duration)
+  // --duration counts traffic time: the clock starts once set-up is done, so a slow start on a
+  // loaded machine does not eat into the run.
+  const stopping = stopSignal(undefined)
   const cleanups: (() => Promise<void> | void)[] = []
   let fatal: unknown
   try {
+    if (config.clickhouse.url === undefined) {
+      // Claim the data directory before opening it, so a `pulse query` started meanwhile waits for
+      // the run instead of taking libchdb's one-process lock from under it.
+      mkdirSync(config.clickhouse.dataDir, { recursive: true })
+      cleanups.push(writeRunFile(config.clickhouse.dataDir, { pid: process.pid, queryPort: 0, metricsPort: 0 }))
+    }
     const sinkParts = await openSink(runtime, stopping.hardStop)
     cleanups.push(() => sinkParts.clickhouse.close())
     const streams = await openStreams(runtime, true)
@@ -49,6 +58,7 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
 
     const producing = new AbortController()
     const start = Date.now()
+    stopping.startClock(config.duration)
     const traffics = generatedTraffic(config, 'all', start)
     const driving = driveTraffic({ transport, streams: streams.streams, traffics, logger, signal: producing.signal })
     driving.catch((error: unknown) => {

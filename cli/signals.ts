@@ -5,6 +5,8 @@ export interface StopControl {
   stopped: Promise<void>
   stop(): void
   hardStop: AbortSignal
+  /** Starts the --duration clock now (pulse run starts it once traffic flows, not during set-up). */
+  startClock(durationSeconds: number | undefined): void
   dispose(): void
 }
 
@@ -18,13 +20,17 @@ export function stopSignal(durationSeconds: number | undefined): StopControl {
     requested = true
     resolveStopped()
   }
-  const timer = durationSeconds === undefined ? undefined : setTimeout(stop, durationSeconds * 1000)
+  let timer = durationSeconds === undefined ? undefined : setTimeout(stop, durationSeconds * 1000)
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
   return {
     stopped,
     stop,
     hardStop: hard.signal,
+    startClock: (seconds) => {
+      if (timer !== undefined) clearTimeout(timer)
+      timer = seconds === undefined ? undefined : setTimeout(stop, seconds * 1000)
+    },
     dispose: () => {
       if (timer !== undefined) clearTimeout(timer)
       process.off('SIGINT', stop)

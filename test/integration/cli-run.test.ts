@@ -24,7 +24,7 @@ describe('pulse run on the embedded default', () => {
       running.child.kill('SIGKILL')
     })
 
-    const first = await pollUntil(() => countRows(dataDir, 'client_events').catch(() => 0), (n) => n > 0, { what: 'first rows', timeoutMs: 30_000 })
+    const first = await pollUntil(() => countRows(dataDir, 'client_events').catch(() => 0), (n) => n > 0, { what: 'first rows', timeoutMs: 60_000 })
     await sleep(5000) // the bar: two queries five seconds apart
     const second = await countRows(dataDir, 'client_events')
     expect(second).toBeGreaterThan(first)
