@@ -6,7 +6,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Config } from '../runtime/config.ts'
-import { connectClickHouse, type ClickHouse } from '../sinks/clickhouse/connection.ts'
+import { connectWhenFree, type ClickHouse } from '../sinks/clickhouse/connection.ts'
 import { ClickHouseSink } from '../sinks/clickhouse/sink.ts'
 import { createSinkMetrics } from '../sinks/clickhouse/metrics.ts'
 import { CheckpointStore } from '../sinks/clickhouse/checkpoint-store.ts'
@@ -39,7 +39,7 @@ export interface SinkParts {
 
 export async function openSink(runtime: Runtime, signal: AbortSignal): Promise<SinkParts> {
   const { config, logger, registry } = runtime
-  const clickhouse = connectClickHouse(config.clickhouse)
+  const clickhouse = await connectWhenFree(config.clickhouse)
   const sink = new ClickHouseSink(clickhouse, {
     database: config.clickhouse.database,
     metrics: sinkMetricsOnce(registry),

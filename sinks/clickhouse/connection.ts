@@ -5,6 +5,7 @@ import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions
 import { createChdbConnection, type ChdbConnection } from 'chdb/connection'
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface ClickHouseTarget {
   /** http(s):// URL of a server; unset means the embedded engine in dataDir. */
@@ -24,6 +25,27 @@ export interface ClickHouse {
   /** The embedded engine's raw connection, for serving its HTTP interface; undefined over HTTP. */
   readonly embedded: ChdbConnection | undefined
   close(): Promise<void>
+}
+
+/**
+ * Connects and waits while another process holds the embedded data directory (libchdb allows one):
+ * a `pulse query` started a moment before `pulse run` holds it only briefly.
+ */
+export async function connectWhenFree(target: ClickHouseTarget, waitMs = 20_000): Promise<ClickHouse> {
+  const deadline = Date.now() + waitMs
+  for (;;) {
+    let clickhouse: ClickHouse | undefined
+    try {
+      clickhouse = connectClickHouse(target)
+      await clickhouse.client.query({ query: 'SELECT 1' })
+      return clickhouse
+    } catch (error) {
+      await clickhouse?.close().catch(() => undefined)
+      const locked = /Cannot lock file|Failed to create connection/.test(error instanceof Error ? `${error.message} ${String(error.cause)}` : String(error))
+      if (target.url !== undefined || !locked || Date.now() > deadline) throw error
+      await sleep(250)
+    }
+  }
 }
 
 export function connectClickHouse(target: ClickHouseTarget): ClickHouse {

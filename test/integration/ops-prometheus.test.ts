@@ -41,9 +41,11 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'pulse-prom-'))
   running = spawnPulse(['run', '--data-dir', dataDir, '--metrics-port', '0', '--query-port', '0', '--kinesis-port', '0', '--duration', '50'])
   const runFile = join(dataDir, 'pulse-run.json')
-  await pollUntil(() => Promise.resolve(existsSync(runFile) || running.child.exitCode !== null), Boolean, { what: 'pulse run to serve', timeoutMs: 45_000 })
-  if (!existsSync(runFile)) throw new Error(`pulse run exited early:\n${running.output()}`)
-  const { metricsPort } = JSON.parse(readFileSync(runFile, 'utf8')) as { metricsPort: number }
+  // The run file appears when the run claims the directory; its ports once it serves them.
+  const servedPort = (): number => (existsSync(runFile) ? (JSON.parse(readFileSync(runFile, 'utf8')) as { metricsPort: number }).metricsPort : 0)
+  await pollUntil(() => Promise.resolve(servedPort() > 0 || running.child.exitCode !== null), Boolean, { what: 'pulse run to serve', timeoutMs: 45_000 })
+  const metricsPort = servedPort()
+  if (metricsPort === 0) throw new Error(`pulse run exited early:\n${running.output()}`)
   metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`
   prometheus = await startPrometheus(`127.0.0.1:${metricsPort}`)
 }, 90_000)
