@@ -9,6 +9,7 @@ import { freePort } from '../ports.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis'
 import { createKinesisClient } from '../../processors/source/kinesis/client.ts'
+import { stopChild } from '../child-process.ts'
 
 export interface EmulatorOptions {
   /** Plain-HTTP port; 0 picks a free one. */
@@ -76,12 +77,4 @@ function collectTail(child: ChildProcess): () => string {
   return () => tail
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((done) => child.once('exit', () => done()))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-  await exited
-  clearTimeout(timer)
-}
 

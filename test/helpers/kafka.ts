@@ -7,9 +7,9 @@ import { generateClientTraffic, type ClientGenerated } from '../../producers/gen
 import { encode } from '../../schemas/codec.ts'
 import { loadConfig, type Config } from '../../runtime/config.ts'
 import { createRegistry } from '../../runtime/metrics.ts'
-import { kafkaSource, kafkaTransport, openKafka, openSink, streamProcessor, type KafkaParts, type Runtime, type SinkParts } from '../../cli/roles.ts'
+import { kafkaSource, kafkaTransport, openKafka, type KafkaParts, type Runtime } from '../../cli/roles.ts'
+import { startProcessorRole, type RunningProcessor } from './pipeline.ts'
 import type { KafkaTransport } from '../../producers/kafka/kafka-transport.ts'
-import type { StreamProcessor } from '../../processors/stream-processor.ts'
 import { serveEmbeddedClickHouse } from '../../sinks/clickhouse/embedded-http.ts'
 import { embeddedClickHouse, testLogger, uniqueName } from './services.ts'
 
@@ -67,30 +67,11 @@ export async function produceClientEvents(pipeline: KafkaTestPipeline, count: nu
   return generated
 }
 
-export interface InProcessProcessor {
-  processor: StreamProcessor
-  fatal: unknown[]
-  stop(): Promise<void>
-}
+export type InProcessProcessor = RunningProcessor
 
 /** A processor role in this process, with its own registry and Kafka client, in the pipeline's group. */
-export async function startKafkaProcessor(pipeline: KafkaTestPipeline): Promise<InProcessProcessor> {
-  const runtime: Runtime = { ...pipeline.runtime, registry: createRegistry() }
-  const abort = new AbortController()
-  const sinkParts: SinkParts = await openSink(runtime, abort.signal)
-  const source = kafkaSource(runtime, openKafka(runtime), sinkParts.store)
-  const fatal: unknown[] = []
-  const processor = streamProcessor(runtime, sinkParts, source, pipeline.kafka.streams, (error) => fatal.push(error))
-  await processor.start()
-  let stopped = false
-  const stop = async (): Promise<void> => {
-    if (stopped) return
-    stopped = true
-    await processor.stop()
-    abort.abort()
-  }
-  onTestFinished(stop)
-  return { processor, fatal, stop }
+export function startKafkaProcessor(pipeline: KafkaTestPipeline): Promise<InProcessProcessor> {
+  return startProcessorRole(pipeline.runtime, pipeline.kafka.streams, (runtime, store) => kafkaSource(runtime, openKafka(runtime), store))
 }
 
 /** Serves this process's ClickHouse engine over HTTP for child processes; closed when the test ends. */

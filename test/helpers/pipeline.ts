@@ -6,6 +6,7 @@ import { createRegistry } from '../../runtime/metrics.ts'
 import { kinesisSource, kinesisTransport, openKinesis, openSink, streamProcessor, type KinesisParts, type Runtime, type SinkParts } from '../../cli/roles.ts'
 import type { StreamProcessor } from '../../processors/stream-processor.ts'
 import type { Source } from '../../processors/source/types.ts'
+import type { RecordKind } from '../../schemas/types.ts'
 import type { KinesisTransport } from '../../producers/kinesis/kinesis-transport.ts'
 import { embeddedClickHouse, testLogger, uniqueName } from './services.ts'
 
@@ -47,14 +48,27 @@ export interface RunningProcessor {
   kill(): Promise<void>
 }
 
-/** Starts a processor role; `registry` fresh per processor so several can run one after another. */
-export async function startProcessor(pipeline: TestPipeline, decorate: (parts: SinkParts) => SinkParts = (parts) => parts): Promise<RunningProcessor> {
-  const runtime: Runtime = { ...pipeline.runtime, registry: createRegistry() }
+/** Starts a processor role on the pipeline's Kinesis streams. */
+export function startProcessor(pipeline: TestPipeline, decorate: (parts: SinkParts) => SinkParts = (parts) => parts): Promise<RunningProcessor> {
+  return startProcessorRole(pipeline.runtime, pipeline.kinesis.streams, (runtime, store) => kinesisSource(runtime, pipeline.kinesis, store), decorate)
+}
+
+/**
+ * Starts a processor role in this process as `pulse process` builds it, with a fresh registry so
+ * several can run one after another (or side by side), stopped when the test ends.
+ */
+export async function startProcessorRole(
+  base: Runtime,
+  streams: Record<RecordKind, string>,
+  makeSource: (runtime: Runtime, store: SinkParts['store']) => Source,
+  decorate: (parts: SinkParts) => SinkParts = (parts) => parts,
+): Promise<RunningProcessor> {
+  const runtime: Runtime = { ...base, registry: createRegistry() }
   const abort = new AbortController()
   const sinkParts = decorate(await openSink(runtime, abort.signal))
-  const source = kinesisSource(runtime, pipeline.kinesis, sinkParts.store)
+  const source = makeSource(runtime, sinkParts.store)
   const fatal: unknown[] = []
-  const processor = streamProcessor(runtime, sinkParts, source, pipeline.kinesis.streams, (error) => fatal.push(error))
+  const processor = streamProcessor(runtime, sinkParts, source, streams, (error) => fatal.push(error))
   await processor.start()
   let stopped = false
   const stop = async (): Promise<void> => {

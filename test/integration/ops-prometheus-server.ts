@@ -3,7 +3,7 @@
 // shipped infra/prometheus/prometheus.yml with only what cannot hold here changed: Pulse's jobs keep
 // their names and settings but scrape one local target (instead of the compose network's DNS), every
 // second, and the other jobs (ClickHouse, Prometheus itself) are dropped.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,6 +12,7 @@ import { parse, stringify } from 'yaml'
 import { freePort } from '../../infra/ports.ts'
 import { ensurePrometheus } from '../../infra/prometheus/install.ts'
 import { pollUntil } from '../helpers/services.ts'
+import { stopChild } from '../../infra/child-process.ts'
 
 export const PROMETHEUS_DIR = fileURLToPath(new URL('../../infra/prometheus/', import.meta.url))
 
@@ -89,11 +90,3 @@ export async function startPrometheus(target: string): Promise<PrometheusServer>
   }
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((done) => child.once('exit', () => done()))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-  await exited
-  clearTimeout(timer)
-}
