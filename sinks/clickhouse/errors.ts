@@ -45,6 +45,12 @@ export function classifyInsertError(error: unknown): InsertFailure {
 
 export function clickHouseCode(error: unknown): number | undefined {
   if (error instanceof ClickHouseError) return Number(error.code)
+  // The embedded engine's adapter raises the ClickHouseError of its own @clickhouse/client-common,
+  // a class distinct from the one @clickhouse/client exports: same shape, so it is read by shape.
+  if (error instanceof Error && error.constructor.name === 'ClickHouseError') {
+    const code = (error as { code?: unknown }).code
+    if (typeof code === 'string' && /^\d+$/.test(code)) return Number(code)
+  }
   const message = error instanceof Error ? error.message : ''
   const match = /Code: (\d+)\./.exec(message)
   return match?.[1] === undefined ? undefined : Number(match[1])

@@ -5,11 +5,12 @@
 // to the caller for the dead-letter table, so one bad row never stops the stream.
 import type { Logger } from 'pino'
 import type { ClickHouse } from './connection.ts'
-import { classifyInsertError, retryCause } from './errors.ts'
+import { classifyInsertError, clickHouseCode, retryCause } from './errors.ts'
 import type { SinkMetrics } from './metrics.ts'
 import { backoffDelay, type RetryOptions } from '../../runtime/retry.ts'
 import { errorMessage } from '../../runtime/errors.ts'
 import { migrate, type MigrationReport } from './migrate.ts'
+import { columnList, compactRows } from './compact-rows.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { randomUUID } from 'node:crypto'
 
@@ -111,11 +112,12 @@ export class ClickHouseSink {
     // insert_deduplicate = 0 on non-replicated tables), which would drop a legitimately repeated
     // rollup block, so a block without a deterministic token gets a random one.
     const token = block.token ?? randomUUID()
-    const target = `${this.options.database}.${block.table} SETTINGS insert_deduplication_token = '${token}'`
+    const { columns, values } = compactRows(block.rows)
+    const target = `${this.options.database}.${block.table} (${columnList(columns)}) SETTINGS insert_deduplication_token = '${token}'`
     for (let attempt = 1; ; attempt++) {
       const started = performance.now()
       try {
-        await this.clickhouse.client.insert({ table: target, values: block.rows, format: 'JSONEachRow' })
+        await this.clickhouse.client.insert({ table: target, values, format: 'JSONCompactEachRow' })
         this.recordSuccess(block, (performance.now() - started) / 1000)
         return 'ok'
       } catch (error) {
@@ -123,7 +125,7 @@ export class ClickHouseSink {
         if (failure === 'fatal') throw error
         if (failure === 'bad_data') {
           this.options.metrics.inserts.inc({ table: block.table, result: 'rejected' })
-          return { error: errorMessage(error) }
+          return { error: rejectionReason(error) }
         }
         await this.waitBeforeRetry(block.table, error, attempt, failure === 'misconfigured')
       }
@@ -153,4 +155,11 @@ export class ClickHouseSink {
     }
     await sleep(backoffDelay(attempt, this.retry), undefined, signal ? { signal } : {})
   }
+}
+
+/** ClickHouse's reason with its error code: the adapter's message alone leaves the code out. */
+function rejectionReason(error: unknown): string {
+  const message = errorMessage(error)
+  const code = clickHouseCode(error)
+  return code === undefined || message.includes(`Code: ${code}`) ? message : `ClickHouse error ${code}: ${message}`
 }

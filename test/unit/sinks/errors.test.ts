@@ -8,7 +8,22 @@ import { classifyInsertError, clickHouseCode, retryCause } from '../../../sinks/
 /** What the HTTP client raises: the server's message parsed into code and type. */
 const serverError = (code: number, type: string): ClickHouseError => new ClickHouseError({ message: `${type}: something went wrong`, code: String(code), type })
 
-/** What the embedded engine raises: a plain Error carrying the server's text. */
+/** chDB's adapter raises the ClickHouseError of @clickhouse/client-common, which @clickhouse/client
+ *  bundles a copy of: the same shape under the same name, not the same class. */
+class EmbeddedClickHouseError extends Error {
+  readonly code: string
+  readonly type: string | undefined
+  constructor({ message, code, type }: { message: string; code: string; type?: string }) {
+    super(message)
+    this.code = code
+    this.type = type
+  }
+}
+Object.defineProperty(EmbeddedClickHouseError, 'name', { value: 'ClickHouseError' })
+
+const adapterError = (code: number, type: string): Error => new EmbeddedClickHouseError({ message: `${type}: something went wrong`, code: String(code), type })
+
+/** An error carrying only the server's text. */
 const embeddedError = (code: number, text: string): Error => new Error(`Code: ${code}. DB::Exception: ${text}. (VERSION 24.8.1.1)`)
 
 const networkError = (code: string, message: string): Error => Object.assign(new Error(message), { code })
@@ -19,6 +34,13 @@ describe('classifyInsertError', () => {
     expect(classifyInsertError(serverError(53, 'TYPE_MISMATCH'))).toBe('bad_data')
     expect(classifyInsertError(embeddedError(117, 'Cannot parse JSON object here: (INCORRECT_DATA)'))).toBe('bad_data')
     expect(classifyInsertError(serverError(27, 'CANNOT_PARSE_INPUT_ASSERTION_FAILED'))).toBe('bad_data')
+  })
+
+  it("reads the code of the embedded engine's own ClickHouseError class (not the one @clickhouse/client exports)", () => {
+    expect(adapterError(27, 'CANNOT_PARSE_INPUT_ASSERTION_FAILED')).not.toBeInstanceOf(ClickHouseError)
+    expect(classifyInsertError(adapterError(27, 'CANNOT_PARSE_INPUT_ASSERTION_FAILED'))).toBe('bad_data')
+    expect(classifyInsertError(adapterError(60, 'UNKNOWN_TABLE'))).toBe('misconfigured')
+    expect(retryCause(adapterError(252, 'TOO_MANY_PARTS'))).toBe('clickhouse_252')
   })
 
   it('misconfigured for an unknown table (60), database (81) or a refused user (516)', () => {
