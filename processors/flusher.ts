@@ -31,6 +31,9 @@ export function partitionKey(stream: string, partition: string): string {
 export class Flusher {
   private readonly committed = new Map<string, { position: string | undefined; state: string }>()
   private running: Promise<void> = Promise.resolve()
+  private kickQueued = false
+  /** Flushes started and not yet finished. */
+  private pending = 0
 
   constructor(private readonly options: FlusherOptions) {}
 
@@ -58,10 +61,35 @@ export class Flusher {
     return this.running
   }
 
+  /**
+   * Flushes what is due once the flush under way (if any) is done, unless such a flush is already
+   * queued: callers that only want blocks moving (every tick, every sealed block) queue one at most,
+   * so inserting goes on while records are processed instead of after them.
+   */
+  kick(): Promise<void> {
+    if (this.kickQueued) return this.running
+    this.kickQueued = true
+    this.running = this.running.then(() => {
+      this.kickQueued = false
+      return this.flushNow(false)
+    })
+    return this.running
+  }
+
+  /** True while a flush runs or waits to run. */
+  get busy(): boolean {
+    return this.pending > 0
+  }
+
   private async flushNow(all: boolean): Promise<void> {
     const sealed = this.options.segments.takeSealed(Date.now(), all)
-    // One block per partition per round: a recorded intent names exactly one range.
-    for (const round of rounds(sealed)) await this.flushRound(round)
+    this.pending++
+    try {
+      // One block per partition per round: a recorded intent names exactly one range.
+      for (const round of rounds(sealed)) await this.flushRound(round)
+    } finally {
+      this.pending--
+    }
   }
 
   private async flushRound(segments: Segment[]): Promise<void> {
@@ -76,12 +104,15 @@ export class Flusher {
     await Promise.all(segments.map((segment) => this.insertSegment(segment)))
     const commits = segments.map((segment) => this.checkpoint(segment, segment.to, stateText(segment), undefined))
     await this.options.sink.retrying('checkpoints', () => store.write(commits))
-    for (const segment of segments) {
-      this.committed.set(segment.partition, { position: segment.to, state: stateText(segment) })
-      const { stream, partition } = splitKey(segment.partition)
-      await source.commit(stream, partition, segment.to)
-      this.options.segments.release(segment)
-    }
+    for (const segment of segments) this.committed.set(segment.partition, { position: segment.to, state: stateText(segment) })
+    // Partitions of one round are independent: their source commits go out together.
+    await Promise.all(
+      segments.map(async (segment) => {
+        const { stream, partition } = splitKey(segment.partition)
+        await source.commit(stream, partition, segment.to)
+        this.options.segments.release(segment)
+      }),
+    )
   }
 
   private async insertSegment(segment: Segment): Promise<void> {

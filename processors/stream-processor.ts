@@ -179,20 +179,40 @@ export class StreamProcessor {
     }
     const last = batch.records[batch.records.length - 1]
     if (last !== undefined) this.lastPositions.set(key, last.position)
+    // A sealed block starts on its way now, not at the next tick, and records go on being processed
+    // while it is inserted.
+    if (this.segments.hasSealed) this.kickFlush()
     try {
-      // Backpressure: the source waits for this, so it fetches nothing more until ClickHouse catches up.
-      while (this.segments.bufferedRows > this.maxBufferedRows) {
-        const before = this.segments.bufferedRows
-        await this.flusher.flush(true)
-        // Rows held for a pending forced cut cannot be sealed before the cut's record arrives, and it
-        // may be this very partition's next record: go on reading rather than wait for ever. At most
-        // one replayed block per partition is held this way.
-        if (this.segments.bufferedRows >= before) break
-      }
+      await this.relieveBackpressure()
     } catch (error) {
       this.options.onFatal(error)
       throw error
     }
+  }
+
+  /**
+   * Backpressure: the source waits for this, so it fetches nothing more until ClickHouse catches up.
+   * It waits for the blocks already on their way; only when none are (every partition's block is
+   * still open and together they hold too much) does it seal and flush everything.
+   */
+  private async relieveBackpressure(): Promise<void> {
+    while (this.segments.bufferedRows > this.maxBufferedRows) {
+      const before = this.segments.bufferedRows
+      const forced = !this.flusher.busy && !this.segments.hasSealed
+      if (this.flusher.busy) await this.flusher.settled()
+      else await (forced ? this.flusher.flush(true) : this.flusher.kick())
+      // Rows held for a pending forced cut cannot be sealed before the cut's record arrives, and it
+      // may be this very partition's next record: go on reading rather than wait for ever. At most
+      // one replayed block per partition is held this way.
+      if (forced && this.segments.bufferedRows >= before) break
+    }
+  }
+
+  private kickFlush(): void {
+    this.flusher.kick().catch((error: unknown) => {
+      this.options.logger.fatal({ err: errorMessage(error) }, 'flushing failed')
+      this.options.onFatal(error)
+    })
   }
 
   /** Learns the assignment changes that processors owning other assignment partitions wrote. */
@@ -229,10 +249,6 @@ export class StreamProcessor {
     this.options.sinkMetrics.bufferedRows.set(this.segments.bufferedRows)
     const watermarks = [...this.records.clientPartitions.values()].map((state) => state.clock.watermark).filter(Number.isFinite)
     if (watermarks.length > 0) this.metrics.watermarkDelay.set(Math.max(0, (Date.now() - Math.min(...watermarks)) / 1000))
-    if (!this.segments.hasDue(Date.now())) return
-    this.flusher.flush().catch((error: unknown) => {
-      this.options.logger.fatal({ err: errorMessage(error) }, 'flushing failed')
-      this.options.onFatal(error)
-    })
+    if (this.segments.hasDue(Date.now())) this.kickFlush()
   }
 }

@@ -58,6 +58,11 @@ export class PartitionSegments {
     return this.buffered
   }
 
+  /** True when a sealed block waits to be taken. */
+  get hasSealed(): boolean {
+    return this.sealed.length > 0
+  }
+
   /** After a restart: the partition's first block must end exactly at `to`. */
   forceCut(partition: string, to: string): void {
     this.forcedCuts.set(partition, to)

@@ -8,6 +8,7 @@ import { CheckpointStore, type Checkpoint } from '../../sinks/clickhouse/checkpo
 import type { SinkParts } from '../../cli/roles.ts'
 import { count, embeddedClickHouse, pollUntil } from '../helpers/services.ts'
 import { PulseError } from '../../runtime/errors.ts'
+import type { Config } from '../../runtime/config.ts'
 import { kinesisPipeline, startProcessor } from '../helpers/pipeline.ts'
 
 const EVENTS = 4000
@@ -30,7 +31,12 @@ function crashOnCommit(commitNumber: number, crashed: () => void): (parts: SinkP
   }
 }
 
+function flushingOnTime(config: Config): Config {
+  return { ...config, clickhouse: { ...config.clickhouse, flushIntervalMs: 200 } }
+}
+
 async function runWithCrash(dedup: boolean): Promise<{ rows: number; distinct: number; perMinute: number }> {
+  // Blocks of 300 rows, cut by size only, so the crashed processor has committed some and holds one.
   const pipeline = await kinesisPipeline({ clickhouse: { batchRows: 300, flushIntervalMs: 100_000, dedup } })
   const generated = generateClientTraffic({ seed: 11, startTime: Date.now() - 120_000, duplicateFraction: 0 }, EVENTS)
   await pipeline.transport.send(pipeline.kinesis.streams.client_event, generated.map((item) => ({ key: item.key, value: encode('client_event', item.record) })))
@@ -40,7 +46,8 @@ async function runWithCrash(dedup: boolean): Promise<{ rows: number; distinct: n
   await pollUntil(() => Promise.resolve(crashed), (value) => value, { what: 'the simulated crash' })
   await first.kill()
 
-  const second = await startProcessor(pipeline)
+  // The replacement also flushes on time, so the tail of each shard (under 300 rows) lands too.
+  const second = await startProcessor({ ...pipeline, runtime: { ...pipeline.runtime, config: flushingOnTime(pipeline.runtime.config) } })
   const { clickhouse } = embeddedClickHouse()
   const table = `${pipeline.database}.client_events`
   // Every event lands at least once, so once all are there the replacement has replayed everything.
