@@ -1,5 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=512
 // The `pulse` command. TypeScript sources run through tsx's loader so a fresh clone needs no build step.
+// The shebang's flags are Pulse's V8 flags (runtime/node-flags.ts says why).
 import { register } from 'tsx/esm/api'
 
 // The locked @aws-sdk release supports Node 20 (package.json `engines`); its notice that later

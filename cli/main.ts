@@ -12,8 +12,11 @@ import { runReport } from './report.ts'
 import { runMigrate } from './migrate.ts'
 import { runProcess } from './process.ts'
 import { parseTrafficChoice, runProduce, runReplay } from './produce.ts'
+import { runBench } from './bench.ts'
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // The benchmark takes flags of its own (bench/index.ts), not Pulse's settings.
+  if (argv[0] === 'bench') return runBench(argv.slice(1))
   let config: Config
   let parsed: ReturnType<typeof parseCommandLine>
   try {

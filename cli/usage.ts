@@ -19,6 +19,9 @@ Usage:
   pulse report                         list the named reports (sinks/clickhouse/reports/*.sql)
   pulse report NAME [--since 1h|30m|7d] [--param name=value]... [--format FMT]
                                        run one, on the same ClickHouse as pulse query
+  pulse bench [--events N] [--flows N] [--paced-seconds N] [--only NAMES] [--no-write]
+                                       Pulse against the naive baseline, ClickHouse's Kafka
+                                       engine and the ceiling (= npm run bench; BENCHMARKS.md)
 
 Settings (flag, environment variable; also keys of a --config YAML/JSON file):
 ${settings}

@@ -18,6 +18,15 @@ export interface ClientProcessingSettings extends ClockSettings {
   careRebufferRatio: number
 }
 
+/**
+ * How far back in event time a partition's state reaches: duplicate ids, open and recently ended
+ * sessions, the A/B cells of app sessions active since. A restore reads back exactly this much.
+ */
+export function stateHorizonMs(settings: ClientProcessingSettings): number {
+  const { dedupHorizonMs, sessionTimeoutMs, windowMs, allowedLatenessMs, outOfOrdernessMs } = settings
+  return Math.max(dedupHorizonMs, sessionTimeoutMs, windowMs + allowedLatenessMs) + outOfOrdernessMs
+}
+
 export interface ClientOutcome {
   rows: DerivedRow[]
   arrival: Arrival | 'duplicate'
@@ -34,11 +43,10 @@ export class ClientPartition {
    * counts its error as a failed start. Restoring rebuilds them from the same events.
    */
   readonly endedSessions = new Map<string, PlaybackSession>()
-  /** app_session_id → test id → cell, learned from ab_allocation events. */
-  readonly cells = new Map<string, Map<string, string>>()
-  /** abCellsOf's answer per app session, dropped when an allocation changes it: it was rebuilt (and sorted) for every event. */
-  private readonly cellLists = new Map<string, string[]>()
+  /** A/B cells per app session, learned from ab_allocation events (see AppSessionCells). */
+  private readonly cells = new Map<string, AppSessionCells>()
   private nextSweep = Number.NEGATIVE_INFINITY
+  private nextCellSweep = Number.NEGATIVE_INFINITY
 
   constructor(
     private readonly settings: ClientProcessingSettings,
@@ -55,6 +63,7 @@ export class ClientPartition {
     const rows = [raw(arrival)]
     if (arrival !== 'too_late') rows.push(...this.fold(event, arrival === 'late'))
     rows.push(...this.sweepTimeouts())
+    this.sweepCells(this.clock.highestEventTime)
     return { rows, arrival }
   }
 
@@ -82,7 +91,7 @@ export class ClientPartition {
   private fold(event: ClientEvent, late: boolean): DerivedRow[] {
     const wasEnded = event.playback_id !== null && this.endedSessions.has(event.playback_id)
     const { session, playedMs } = this.applyToState(event)
-    const abCells = this.abCellsOf(event.app_session_id)
+    const abCells = this.abCellsOf(event)
     const contribution = { event, session, windowStart: this.clock.windowStart(event.event_time), playedMs, late, abCells }
     const rows: DerivedRow[] = []
     const qoe = qoeContribution(contribution)
@@ -94,30 +103,44 @@ export class ClientPartition {
 
   private applyToState(event: ClientEvent): { session: PlaybackSession | undefined; playedMs: number } {
     if (event.event_type === 'ab_allocation' && event.ab_test_id !== null && event.ab_cell !== null) {
-      const cells = this.cells.get(event.app_session_id) ?? new Map<string, string>()
-      cells.set(event.ab_test_id, event.ab_cell)
-      this.cells.set(event.app_session_id, cells)
-      this.cellLists.delete(event.app_session_id)
+      let cells = this.cells.get(event.app_session_id)
+      if (cells === undefined) {
+        cells = { tests: new Map(), list: undefined, lastEventTime: event.event_time }
+        this.cells.set(event.app_session_id, cells)
+      }
+      cells.tests.set(event.ab_test_id, event.ab_cell)
+      cells.list = undefined
     }
     if (event.playback_id === null) return { session: undefined, playedMs: 0 }
     let session = this.sessions.get(event.playback_id) ?? this.endedSessions.get(event.playback_id)
     if (session === undefined) {
-      session = new PlaybackSession(event, this.abCellsOf(event.app_session_id))
+      session = new PlaybackSession(event, this.abCellsOf(event))
       this.sessions.set(event.playback_id, session)
     }
     const playedMs = session.apply(event)
     return { session, playedMs }
   }
 
-  private abCellsOf(appSessionId: string): readonly string[] {
-    const cells = this.cells.get(appSessionId)
+  /** The event's app session's sorted test:cell pairs; notes the app session as active at the event. */
+  private abCellsOf(event: ClientEvent): readonly string[] {
+    const cells = this.cells.get(event.app_session_id)
     if (cells === undefined) return NO_CELLS
-    let list = this.cellLists.get(appSessionId)
-    if (list === undefined) {
-      list = [...cells].map(([test, cell]) => `${test}:${cell}`).sort()
-      this.cellLists.set(appSessionId, list)
-    }
-    return list
+    if (event.event_time > cells.lastEventTime) cells.lastEventTime = event.event_time
+    cells.list ??= [...cells.tests].map(([test, cell]) => `${test}:${cell}`).sort()
+    return cells.list
+  }
+
+  /**
+   * Forgets the cells of app sessions with no event for `cellsHorizonMs` of event time, checked once a
+   * minute of event time. A restore brings back only the cells of app sessions active within that
+   * horizon, so keeping more in memory would make a restarted processor answer differently (and a
+   * processor that runs for weeks would keep every app session it ever saw).
+   */
+  private sweepCells(highestEventTime: number): void {
+    if (highestEventTime < this.nextCellSweep) return
+    this.nextCellSweep = highestEventTime + CELL_SWEEP_MS
+    const cutoff = highestEventTime - stateHorizonMs(this.settings)
+    for (const [appSessionId, cells] of this.cells) if (cells.lastEventTime < cutoff) this.cells.delete(appSessionId)
   }
 
   private finish(session: PlaybackSession): DerivedRow[] {
@@ -151,6 +174,14 @@ export class ClientPartition {
 }
 
 const NO_CELLS: readonly string[] = []
+const CELL_SWEEP_MS = 60_000
+
+/** An app session's A/B cells: test id → cell, the sorted `test:cell` list (built once per change), and its latest event time. */
+interface AppSessionCells {
+  tests: Map<string, string>
+  list: string[] | undefined
+  lastEventTime: number
+}
 
 function sessionRow(session: PlaybackSession): DerivedRow {
   // Versions grow with the session's last event, and an ended row outranks an open one.

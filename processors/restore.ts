@@ -35,10 +35,10 @@ export async function restoreClientPartition(
   database: string,
   checkpoint: Checkpoint,
   state: ClientPartition,
-  horizons: { dedupMs: number; sessionTimeoutMs: number; endedSessionsMs: number },
+  /** How far back in event time the state reaches (stateHorizonMs). */
+  lookBack: number,
 ): Promise<number> {
   if (checkpoint.position === undefined) return 0
-  const lookBack = Math.max(horizons.dedupMs, horizons.sessionTimeoutMs, horizons.endedSessionsMs) + state.clock.outOfOrdernessMs
   const since = Number.isFinite(state.clock.highestEventTime) ? Math.floor(state.clock.highestEventTime - lookBack) : 0
   const recent = `source_partition = {partition:String} AND event_time >= fromUnixTimestamp64Milli({since:Int64})`
   // Recent events (dedup ids), plus the whole history of playbacks and app sessions still active

@@ -17,7 +17,7 @@ import { DEFAULT_ROLLUPS } from './rollups.ts'
 import type { SourceBatch, Source } from './source/types.ts'
 import { loadOwnership } from './enrich/load-ownership.ts'
 import { errorMessage } from '../runtime/errors.ts'
-import type { ClientProcessingSettings } from './client-partition.ts'
+import { stateHorizonMs, type ClientProcessingSettings } from './client-partition.ts'
 import { decodeState, restoreClientPartition } from './restore.ts'
 import type { Checkpoint } from '../sinks/clickhouse/checkpoint-store.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -160,11 +160,7 @@ export class StreamProcessor {
     const key = partitionKey(stream, partition)
     if (checkpoint.position !== undefined && !this.lastPositions.has(key)) this.lastPositions.set(key, checkpoint.position)
     const { processing, client, sink } = this.options
-    const applied = await restoreClientPartition(client, sink.database, checkpoint, state, {
-      dedupMs: processing.dedupHorizonMs,
-      sessionTimeoutMs: processing.sessionTimeoutMs,
-      endedSessionsMs: processing.windowMs + processing.allowedLatenessMs,
-    })
+    const applied = await restoreClientPartition(client, sink.database, checkpoint, state, stateHorizonMs(processing))
     this.options.logger.info({ stream, partition, position: checkpoint.position, events: applied, openSessions: state.sessions.size }, 'partition state restored')
   }
 

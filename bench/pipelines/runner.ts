@@ -10,6 +10,7 @@ import { KafkaTransport } from '../../producers/kafka/kafka-transport.ts'
 import { createProducerMetrics } from '../../producers/metrics.ts'
 import { createLogger } from '../../runtime/logger.ts'
 import { createRegistry } from '../../runtime/metrics.ts'
+import { PULSE_NODE_FLAGS } from '../../runtime/node-flags.ts'
 import { READY_LINE, type ChildResult, type ChildTask } from './types.ts'
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url))
@@ -27,7 +28,9 @@ export async function tempDir(name: string): Promise<string> {
 
 export async function runChild(task: ChildTask, options: RunOptions = {}): Promise<ChildResult> {
   const profile = options.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.profileDir]
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', CHILD, JSON.stringify(task)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  // Pulse runs with its own V8 flags, as `pulse` starts it; the others with node's defaults.
+  const flags = task.contender === 'pulse' ? PULSE_NODE_FLAGS : []
+  const child = spawn(process.execPath, [...flags, ...profile, '--import', 'tsx', CHILD, JSON.stringify(task)], { stdio: ['ignore', 'pipe', 'inherit'] })
   let output = ''
   let producing: Promise<void> | undefined
   child.stdout.on('data', (chunk: Buffer) => {

@@ -1,22 +1,28 @@
 // Drops repeated event ids (a client retrying a send) seen within a horizon of event time. Ids are
 // forgotten once the partition's highest event time has moved past them by the horizon, so memory
-// stays bounded by traffic over the horizon.
+// stays bounded by traffic over the horizon. Canonical UUIDs (what producers send) are kept as their
+// 128 bits (uuid-times.ts); any other id text in a Map, exactly as given.
+import { parseUuid, UuidTimes } from './uuid-times.ts'
 
 export class DedupWindow {
-  private readonly seen = new Map<string, number>()
+  private readonly uuids = new UuidTimes()
+  private readonly others = new Map<string, number>()
+  private readonly key = new Uint32Array(4)
   private sweepAfter = Number.NEGATIVE_INFINITY
 
   constructor(private readonly horizonMs: number) {}
 
   get size(): number {
-    return this.seen.size
+    return this.uuids.size + this.others.size
   }
 
   /** True when the id was seen within the horizon (a duplicate); records it otherwise. */
   isDuplicate(eventId: string, eventTime: number, highestEventTime: number): boolean {
-    const previous = this.seen.get(eventId)
+    const isUuid = parseUuid(eventId, this.key)
+    const previous = isUuid ? this.uuids.get(this.key) : this.others.get(eventId)
     if (previous !== undefined && Math.abs(eventTime - previous) <= this.horizonMs) return true
-    this.seen.set(eventId, eventTime)
+    if (isUuid) this.uuids.set(this.key, eventTime)
+    else this.others.set(eventId, eventTime)
     this.evict(highestEventTime)
     return false
   }
@@ -25,7 +31,8 @@ export class DedupWindow {
   private evict(highestEventTime: number): void {
     if (highestEventTime < this.sweepAfter) return
     const cutoff = highestEventTime - this.horizonMs
-    for (const [id, time] of this.seen) if (time < cutoff) this.seen.delete(id)
+    this.uuids.retainFrom(cutoff)
+    for (const [id, time] of this.others) if (time < cutoff) this.others.delete(id)
     this.sweepAfter = highestEventTime + this.horizonMs / 10
   }
 }

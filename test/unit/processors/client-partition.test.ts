@@ -1,0 +1,50 @@
+// A partition's A/B cells: engagement partials carry the cells of the event's app session, and an
+// app session idle for longer than the state horizon is forgotten, as a restore would not bring its
+// cells back either.
+import { describe, expect, it } from 'vitest'
+import { randomUUID } from 'node:crypto'
+import { ClientPartition, stateHorizonMs, type ClientProcessingSettings } from '../../../processors/client-partition.ts'
+import { clientEventRow } from '../../../processors/rows.ts'
+import type { ClientEvent } from '../../../schemas/types.ts'
+import { clientEvent } from '../schemas/fixtures.ts'
+
+const SETTINGS: ClientProcessingSettings = {
+  windowMs: 60_000,
+  outOfOrdernessMs: 5_000,
+  allowedLatenessMs: 60_000,
+  dedupHorizonMs: 600_000,
+  sessionTimeoutMs: 1_800_000,
+  careRebufferRatio: 0.05,
+  enrichHoldBackMs: 0,
+}
+const T0 = 1_700_000_000_000
+
+function event(overrides: Partial<ClientEvent>): ClientEvent {
+  return clientEvent({ event_id: randomUUID(), playback_id: null, exit_reason: null, title_id: 'title-1', ...overrides })
+}
+
+function engagementCells(partition: ClientPartition, e: ClientEvent): string[] {
+  const outcome = partition.process(e, (arrival) => ({ table: 'client_events', row: clientEventRow(e, { ingestTimeMs: 0, partition: '0', position: '0' }, arrival) }))
+  return outcome.rows.filter((row) => row.table === 'engagement_1m').map((row) => `${String(row.row.ab_test_id)}:${String(row.row.ab_cell)}`)
+}
+
+describe('ClientPartition A/B cells', () => {
+  it('attributes engagement to every cell of the app session', () => {
+    const partition = new ClientPartition(SETTINGS)
+    engagementCells(partition, event({ event_type: 'ab_allocation', ab_test_id: 'artwork', ab_cell: 'b', event_time: T0 }))
+    engagementCells(partition, event({ event_type: 'ab_allocation', ab_test_id: 'rows', ab_cell: 'a', event_time: T0 + 1 }))
+    expect(engagementCells(partition, event({ event_type: 'title_click', event_time: T0 + 2 }))).toEqual(['artwork:b', 'rows:a'])
+  })
+
+  it('forgets the cells of an app session idle for longer than the state horizon, and only those', () => {
+    const partition = new ClientPartition(SETTINGS)
+    const horizon = stateHorizonMs(SETTINGS)
+    engagementCells(partition, event({ event_type: 'ab_allocation', app_session_id: 'idle', ab_test_id: 'artwork', ab_cell: 'b', event_time: T0 }))
+    engagementCells(partition, event({ event_type: 'ab_allocation', app_session_id: 'busy', ab_test_id: 'artwork', ab_cell: 'a', event_time: T0 }))
+    // The busy app session goes on; time moves past the idle one's horizon.
+    for (let t = T0; t <= T0 + horizon + 120_000; t += 60_000) engagementCells(partition, event({ event_type: 'title_click', app_session_id: 'busy', event_time: t }))
+    const later = T0 + horizon + 121_000
+    expect(engagementCells(partition, event({ event_type: 'title_click', app_session_id: 'busy', event_time: later }))).toEqual(['artwork:a'])
+    expect(engagementCells(partition, event({ event_type: 'title_click', app_session_id: 'idle', event_time: later }))).toEqual([':'])
+  })
+})
