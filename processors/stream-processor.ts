@@ -188,19 +188,20 @@ export class StreamProcessor {
 
   /**
    * Backpressure: the source waits for this, so it fetches nothing more until ClickHouse catches up.
-   * It waits for the blocks already on their way; only when none are (every partition's block is
-   * still open and together they hold too much) does it seal and flush everything.
+   * It waits for the blocks already on their way; when none are (every partition's block is still
+   * open and together they hold too much), it seals the largest and sends that.
    */
   private async relieveBackpressure(): Promise<void> {
     while (this.segments.bufferedRows > this.maxBufferedRows) {
-      const before = this.segments.bufferedRows
-      const forced = !this.flusher.busy && !this.segments.hasSealed
-      if (this.flusher.busy) await this.flusher.settled()
-      else await (forced ? this.flusher.flush(true) : this.flusher.kick())
+      if (this.flusher.busy) {
+        await this.flusher.settled()
+        continue
+      }
       // Rows held for a pending forced cut cannot be sealed before the cut's record arrives, and it
       // may be this very partition's next record: go on reading rather than wait for ever. At most
       // one replayed block per partition is held this way.
-      if (forced && this.segments.bufferedRows >= before) break
+      if (!this.segments.hasSealed && !this.segments.sealLargest()) break
+      await this.flusher.kick()
     }
   }
 

@@ -1,9 +1,10 @@
-// Contender 4, the ceiling: the same rows inserted straight into chDB from memory, no broker, no
-// processing (rows are built before the clock starts, in blocks of 20,000, Pulse's batch size), and
+// Contender 4, the ceiling: the same rows inserted straight into chDB from memory through Pulse's own
+// sink (same insert format), no broker, no processing (rows are built before the clock starts, in
+// blocks of 20,000, Pulse's batch size), and
 // how fast one core decodes the workload's records: Avro through the codec, JSON.parse alone, and
 // JSON through the codec (parse and schema check).
 import { performance } from 'node:perf_hooks'
-import type { ClickHouseClient } from '@clickhouse/client'
+import type { ClickHouseSink } from '../../sinks/clickhouse/sink.ts'
 import { decode } from '../../schemas/codec.ts'
 import { clientEventRow, networkFlowRow, UNKNOWN_OWNER } from '../../processors/rows.ts'
 import type { Row } from '../../sinks/clickhouse/sink.ts'
@@ -45,7 +46,7 @@ function perSecond(records: readonly OutgoingRecord[], work: (value: Buffer) => 
   return done / ((performance.now() - start) / 1000)
 }
 
-export async function runCeiling(task: ChildTask, client: ClickHouseClient, database: string): Promise<CeilingResult> {
+export async function runCeiling(task: ChildTask, sink: ClickHouseSink): Promise<CeilingResult> {
   let seconds = 0
   let cpu = 0
   let rows = 0
@@ -55,8 +56,8 @@ export async function runCeiling(task: ChildTask, client: ClickHouseClient, data
     const built = rowsOf(chunk)
     const usage = process.resourceUsage()
     const start = performance.now()
-    if (built.client.length > 0) await client.insert({ table: `${database}.client_events`, values: built.client, format: 'JSONEachRow' })
-    if (built.flows.length > 0) await client.insert({ table: `${database}.network_flows`, values: built.flows, format: 'JSONEachRow' })
+    await sink.write({ table: 'client_events', rows: built.client, token: undefined })
+    await sink.write({ table: 'network_flows', rows: built.flows, token: undefined })
     seconds += (performance.now() - start) / 1000
     cpu += cpuSeconds(usage)
     rows += built.client.length + built.flows.length

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const task = JSON.parse(process.argv[2] ?? '{}') as ChildTask
   if (task.contender === 'ceiling') {
     const contender = await openPulse(task)
-    const result = await runCeiling(task, contender.sink.clickhouse.client, contender.database)
+    const result = await runCeiling(task, contender.sink.sink)
     await contender.sink.clickhouse.close()
     const line: ChildResult = { contender: 'ceiling', mode: 'drain', ...result, peakRssBytes: peakRssBytes() }
     process.stdout.write(`${JSON.stringify(line)}\n`)

@@ -112,6 +112,22 @@ export class PartitionSegments {
     return this.sealed.splice(0, this.sealed.length)
   }
 
+  /**
+   * Seals the open block holding the most rows (partitions waiting for a forced cut excepted); false
+   * when there is none. Backpressure uses it: one large block relieves memory, sealing every partition
+   * would cut them all short.
+   */
+  sealLargest(): boolean {
+    let largest: Segment | undefined
+    for (const [partition, segment] of this.open) {
+      if (this.forcedCuts.has(partition) || segment.rowCount === 0) continue
+      if (largest === undefined || segment.rowCount > largest.rowCount) largest = segment
+    }
+    if (largest === undefined) return false
+    this.sealPartition(largest.partition)
+    return true
+  }
+
   /** True when some partition's block is due: full, cut, or old. */
   hasDue(now: number): boolean {
     if (this.sealed.length > 0) return true
