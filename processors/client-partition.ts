@@ -131,8 +131,8 @@ export class ClientPartition {
   }
 
   /**
-   * Forgets the cells of app sessions with no event for `cellsHorizonMs` of event time, checked once a
-   * minute of event time. A restore brings back only the cells of app sessions active within that
+   * Forgets the cells of app sessions with no event within the state horizon (stateHorizonMs) of
+   * event time, checked once a minute of event time. A restore brings back only the cells of app sessions active within that
    * horizon, so keeping more in memory would make a restarted processor answer differently (and a
    * processor that runs for weeks would keep every app session it ever saw).
    */

@@ -76,7 +76,7 @@ export class Flusher {
     return this.running
   }
 
-  /** True while a flush runs or waits to run. */
+  /** True while a flush runs (one queued behind it starts as it ends). */
   get busy(): boolean {
     return this.pending > 0
   }

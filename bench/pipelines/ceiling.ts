@@ -4,10 +4,9 @@
 // how fast one core decodes the workload's records: Avro through the codec, JSON.parse alone, and
 // JSON through the codec (parse and schema check).
 import { performance } from 'node:perf_hooks'
-import type { ClickHouseSink } from '../../sinks/clickhouse/sink.ts'
 import { decode } from '../../schemas/codec.ts'
 import { clientEventRow, networkFlowRow, UNKNOWN_OWNER } from '../../processors/rows.ts'
-import type { Row } from '../../sinks/clickhouse/sink.ts'
+import type { ClickHouseSink, Row } from '../../sinks/clickhouse/sink.ts'
 import type { OutgoingRecord } from '../../producers/transport.ts'
 import { cpuSeconds } from './measure.ts'
 import { workloadChunks, type Outgoing } from './workload.ts'

@@ -1,7 +1,6 @@
 // What a failed insert means for the sink: retry it (transport or server trouble) or give up on the
 // rows (the data itself is bad). Codes from ClickHouse's ErrorCodes.cpp; vector's ClickHouse sink
 // draws the same line (53 TYPE_MISMATCH and 117 INCORRECT_DATA are never retried).
-import { ClickHouseError } from '@clickhouse/client'
 import { isRetriable, PulseError } from '../../runtime/errors.ts'
 
 const DATA_ERROR_CODES = new Set([
@@ -44,9 +43,9 @@ export function classifyInsertError(error: unknown): InsertFailure {
 }
 
 export function clickHouseCode(error: unknown): number | undefined {
-  if (error instanceof ClickHouseError) return Number(error.code)
-  // The embedded engine's adapter raises the ClickHouseError of its own @clickhouse/client-common,
-  // a class distinct from the one @clickhouse/client exports: same shape, so it is read by shape.
+  // Read by shape, not instanceof: the HTTP client raises the ClickHouseError that @clickhouse/client
+  // bundles, the embedded engine's adapter the one of its own @clickhouse/client-common; two classes
+  // of one name and shape.
   if (error instanceof Error && error.constructor.name === 'ClickHouseError') {
     const code = (error as { code?: unknown }).code
     if (typeof code === 'string' && /^\d+$/.test(code)) return Number(code)
