@@ -3,3 +3,6 @@
 import { main } from './main.ts'
 
 process.exitCode = await main(process.argv.slice(2))
+// Everything was stopped and closed by now; a handle some library still holds (a socket, a timer)
+// must not keep the process alive after its outcome is decided, least of all after a fatal error.
+setTimeout(() => process.exit(), 2000).unref()

@@ -9,7 +9,10 @@ import type { Config } from '../runtime/config.ts'
 import { connectWhenFree, type ClickHouse } from '../sinks/clickhouse/connection.ts'
 import { ClickHouseSink } from '../sinks/clickhouse/sink.ts'
 import { createSinkMetrics } from '../sinks/clickhouse/metrics.ts'
-import { CheckpointStore } from '../sinks/clickhouse/checkpoint-store.ts'
+import { ClickHouseCheckpointStore } from '../sinks/clickhouse/checkpoint-store.ts'
+import { ClickHouseStateStore } from '../sinks/clickhouse/state-store.ts'
+import type { CheckpointStore } from '../pipeline/checkpoint.ts'
+import type { StateStore } from '../pipeline/state.ts'
 import { createKinesisClient, streamNames } from '../processors/source/kinesis/client.ts'
 import { startKinesisEmulator, type KinesisEmulator } from '../infra/kinesis/emulator.ts'
 import { KinesisTransport } from '../producers/kinesis/kinesis-transport.ts'
@@ -18,7 +21,7 @@ import { KinesisSource } from '../processors/source/kinesis/kinesis-source.ts'
 import { createSourceMetrics } from '../processors/source/metrics.ts'
 import { StreamProcessor } from '../processors/stream-processor.ts'
 import type { RecordKind } from '../schemas/types.ts'
-import type { Source } from '../processors/source/types.ts'
+import type { Source } from '../pipeline/source.ts'
 import type { Transport } from '../producers/transport.ts'
 import type { Kafka } from 'kafkajs'
 import { createKafka, topicNames } from '../processors/source/kafka/client.ts'
@@ -35,6 +38,7 @@ export interface SinkParts {
   clickhouse: ClickHouse
   sink: ClickHouseSink
   store: CheckpointStore
+  state: StateStore
 }
 
 export async function openSink(runtime: Runtime, signal: AbortSignal): Promise<SinkParts> {
@@ -48,8 +52,9 @@ export async function openSink(runtime: Runtime, signal: AbortSignal): Promise<S
   })
   const report = await sink.start()
   logger.info({ clickhouse: clickhouse.location, database: sink.database, applied: report.applied }, 'ClickHouse schema ready')
-  const store = new CheckpointStore(clickhouse.client, config.clickhouse.database, `${hostname()}:${process.pid}`)
-  return { clickhouse, sink, store }
+  const store = new ClickHouseCheckpointStore(clickhouse.client, config.clickhouse.database, `${hostname()}:${process.pid}`)
+  const state = new ClickHouseStateStore(clickhouse.client, config.clickhouse.database)
+  return { clickhouse, sink, store, state }
 }
 
 // The sink and the flusher share one set of sink metrics per registry.
@@ -119,8 +124,8 @@ export function streamProcessor(runtime: Runtime, parts: SinkParts, source: Sour
   return new StreamProcessor({
     source,
     sink: parts.sink,
-    store: parts.store,
-    client: parts.clickhouse.client,
+    checkpoints: parts.store,
+    state: parts.state,
     kindOf: kindOfStream(streams),
     registry: runtime.registry,
     logger: runtime.logger.child({ component: 'processor' }),
@@ -128,7 +133,8 @@ export function streamProcessor(runtime: Runtime, parts: SinkParts, source: Sour
     flushIntervalMs: config.clickhouse.flushIntervalMs,
     dedup: config.clickhouse.dedup,
     processing: { ...config.processing, windowMs: config.processing.windowSeconds * 1000 },
-    sinkMetrics: sinkMetricsOnce(runtime.registry),
+    freshness: sinkMetricsOnce(runtime.registry).freshnessSeconds,
+    bufferedRows: sinkMetricsOnce(runtime.registry).bufferedRows,
     onFatal,
   })
 }
@@ -138,6 +144,8 @@ export interface StreamParts {
   streams: Record<RecordKind, string>
   transport(): Transport
   source(store: CheckpointStore): Source
+  /** Calls `listener` when a part the stream depends on dies (the embedded emulator). */
+  onFailure(listener: (error: Error) => void): void
   close(): Promise<void>
 }
 
@@ -149,6 +157,7 @@ export async function openStreams(runtime: Runtime, embedded: boolean): Promise<
     streams: kinesis.streams,
     transport: () => kinesisTransport(runtime, kinesis).transport,
     source: (store) => kinesisSource(runtime, kinesis, store),
+    onFailure: (listener) => kinesis.emulator?.onUnexpectedExit(listener),
     close: async () => {
       kinesis.client.destroy()
       await kinesis.emulator?.stop()
@@ -194,6 +203,8 @@ function openKafkaStreams(runtime: Runtime): Promise<StreamParts> {
     streams: parts.streams,
     transport: () => kafkaTransport(runtime, parts),
     source: (store) => kafkaSource(runtime, parts, store),
+    // The broker is not Pulse's child: its failures reach the source and the transport.
+    onFailure: () => undefined,
     // The producer and the consumer disconnect in close() and stop(); the Kafka object holds nothing else.
     close: () => Promise.resolve(),
   })

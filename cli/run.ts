@@ -23,6 +23,10 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
   const stopping = stopSignal(undefined)
   const cleanups: (() => Promise<void> | void)[] = []
   let fatal: unknown
+  const failWith = (error: unknown): void => {
+    fatal ??= error
+    stopping.stop()
+  }
   try {
     if (config.clickhouse.url === undefined) {
       // Claim the data directory before opening it, so a `pulse query` started meanwhile waits for
@@ -34,14 +38,12 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
     cleanups.push(() => sinkParts.clickhouse.close())
     const streams = await openStreams(runtime, true)
     cleanups.push(() => streams.close())
+    streams.onFailure(failWith)
     const transport = streams.transport()
     await transport.ensureStreams(Object.values(streams.streams))
 
     const source = streams.source(sinkParts.store)
-    const processor = streamProcessor(runtime, sinkParts, source, streams.streams, (error) => {
-      fatal = error
-      stopping.stop()
-    })
+    const processor = streamProcessor(runtime, sinkParts, source, streams.streams, failWith)
     const ops = await serveOps(registry, config.http.metricsPort, {
       source: () => source.isConnected,
       sink: () => sinkParts.sink.isWritable,
@@ -61,15 +63,17 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
     stopping.startClock(config.duration)
     const traffics = generatedTraffic(config, 'all', start)
     const driving = driveTraffic({ transport, streams: streams.streams, traffics, logger, signal: producing.signal })
-    driving.catch((error: unknown) => {
-      fatal = error
-      stopping.stop()
-    })
+    driving.catch(failWith)
 
     const first = await readTotals(registry, processor.recordsProcessed)
     await printStatusUntilStopped(runtime, out, start, first, () => processor.recordsProcessed, stopping.stopped)
 
     producing.abort()
+    if (fatal !== undefined) {
+      // Nothing more is flushed after a fatal error: what is not committed is replayed next time.
+      await processor.abandon()
+      return fail(fatal)
+    }
     await driving.catch(() => undefined)
     await catchUp(runtime, () => processor.recordsProcessed)
     await processor.stop()
@@ -82,8 +86,11 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
     stopping.dispose()
     for (const cleanup of cleanups.reverse()) await cleanup()
   }
-  if (fatal !== undefined) throw fatal instanceof Error ? fatal : new Error(errorMessage(fatal))
-  return 0
+  return fatal === undefined ? 0 : fail(fatal)
+}
+
+function fail(error: unknown): never {
+  throw error instanceof Error ? error : new Error(errorMessage(error))
 }
 
 async function printStatusUntilStopped(runtime: Runtime, out: NodeJS.WritableStream, start: number, first: Totals, processed: () => number, stopped: Promise<void>): Promise<void> {

@@ -3,7 +3,7 @@
 // per-minute partials, ended sessions and care actions. All state is a function of the partition's
 // records in order, so it can be restored at a checkpoint (see restore.ts) and replayed exactly.
 import type { ClientEvent } from '../schemas/types.ts'
-import type { DerivedRow } from '../sinks/clickhouse/segments.ts'
+import type { DerivedRow } from '../pipeline/rows.ts'
 import { engagementContributions, qoeContribution } from './aggregates/client-aggregates.ts'
 import { DedupWindow } from './event-time/dedup.ts'
 import { PartitionClock, type Arrival, type ClockSettings } from './event-time/partition-clock.ts'

@@ -1,12 +1,10 @@
 // Per-minute partial sums of one sealed block's raw rows. They ride in the same block range (and so
 // under the same deduplication scheme) as the raw rows they summarise, and SummingMergeTree adds the
 // partials of every block and partition together.
-import type { Row } from '../sinks/clickhouse/sink.ts'
-import type { TableRows } from '../sinks/clickhouse/segments.ts'
+import type { Row } from '../pipeline/rows.ts'
+import type { Rollup } from '../pipeline/rows.ts'
 
 const MINUTE_MS = 60_000
-
-export type Rollup = (tables: ReadonlyMap<string, TableRows>) => { table: string; rows: Row[] } | undefined
 
 export const clientEventsPerMinute: Rollup = (tables) => {
   const events = tables.get('client_events')

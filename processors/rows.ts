@@ -1,8 +1,8 @@
-// Maps records to the rows of their ClickHouse tables. Column names and order follow the migrations
-// in sinks/clickhouse/migrations; absent strings become '' (ClickHouse's default) and absent measures
-// stay null so aggregates skip them.
+// Maps records to the rows of their ClickHouse tables, typed by schemas/tables.ts (so a column added
+// there and not here does not compile); absent strings become '' (ClickHouse's default) and absent
+// measures stay null so aggregates skip them.
 import type { ClientEvent, IpAssignment, NetworkFlow } from '../schemas/types.ts'
-import type { Row } from '../sinks/clickhouse/sink.ts'
+import type { RowOf } from '../schemas/tables.ts'
 import type { Owner } from './enrich/ip-ownership.ts'
 
 export interface Provenance {
@@ -13,7 +13,7 @@ export interface Provenance {
   index?: number
 }
 
-export function clientEventRow(event: ClientEvent, from: Provenance, arrival = 'on_time'): Row {
+export function clientEventRow(event: ClientEvent, from: Provenance, arrival = 'on_time'): RowOf<'client_events'> {
   return {
     event_time: event.event_time,
     event_id: event.event_id,
@@ -48,7 +48,7 @@ export function clientEventRow(event: ClientEvent, from: Provenance, arrival = '
 
 export const UNKNOWN_OWNER: Owner = { app: 'unknown', cluster: 'unknown', region: 'unknown' }
 
-export function networkFlowRow(flow: NetworkFlow, source: Owner, destination: Owner, from: Provenance): Row {
+export function networkFlowRow(flow: NetworkFlow, source: Owner, destination: Owner, from: Provenance): RowOf<'network_flows'> {
   return {
     flow_start: flow.start,
     flow_end: flow.end,
@@ -76,7 +76,7 @@ export function networkFlowRow(flow: NetworkFlow, source: Owner, destination: Ow
   }
 }
 
-export function ipAssignmentRow(assignment: IpAssignment, from: Provenance): Row {
+export function ipAssignmentRow(assignment: IpAssignment, from: Provenance): RowOf<'ip_assignments'> {
   return {
     effective_time: assignment.effective_time,
     change_id: assignment.change_id,
@@ -88,33 +88,5 @@ export function ipAssignmentRow(assignment: IpAssignment, from: Provenance): Row
     ingest_time: from.ingestTimeMs,
     source_partition: from.partition,
     source_position: from.position,
-  }
-}
-
-export interface Rejection {
-  stage: string
-  reason: string
-  detail: string
-  kind: string
-  source: string
-  stream: string
-}
-
-const PREVIEW_BYTES = 512
-
-export function deadLetterRow(rejection: Rejection, raw: Buffer, from: Provenance): Row {
-  return {
-    received_time: from.ingestTimeMs,
-    stage: rejection.stage,
-    reason: rejection.reason,
-    detail: rejection.detail.slice(0, 2000),
-    kind: rejection.kind,
-    source: rejection.source,
-    stream: rejection.stream,
-    partition: from.partition,
-    position: from.position,
-    raw_base64: raw.toString('base64'),
-    // toString('utf8') replaces invalid bytes, so binary payloads cannot break the JSON row.
-    raw_preview: raw.subarray(0, PREVIEW_BYTES).toString('utf8'),
   }
 }

@@ -10,22 +10,21 @@ const EARLIEST_MS = Date.UTC(2000, 0, 1)
 /** Clients' clocks drift; an event up to a day ahead of ours is taken as skew, further is garbage. */
 const MAX_FUTURE_MS = 24 * 3600 * 1000
 
+const VALIDATORS: { readonly [K in RecordKind]: (record: RecordKinds[K], nowMs: number) => Verdict } = {
+  client_event: (event, nowMs) => validateClientEvent(event, nowMs),
+  network_flow: (flow, nowMs) => validateFlow(flow, nowMs),
+  ip_assignment: (assignment, nowMs) => validateAssignment(assignment, nowMs),
+}
+
 export function validateRecord<K extends RecordKind>(kind: K, record: RecordKinds[K], nowMs: number): Verdict {
-  switch (kind) {
-    case 'client_event':
-      return validateClientEvent(record as ClientEvent, nowMs)
-    case 'network_flow':
-      return validateFlow(record as NetworkFlow, nowMs)
-    default:
-      return validateAssignment(record as IpAssignment, nowMs)
-  }
+  return VALIDATORS[kind](record, nowMs)
 }
 
 function timeInRange(timeMs: number, nowMs: number): boolean {
   return timeMs >= EARLIEST_MS && timeMs <= nowMs + MAX_FUTURE_MS
 }
 
-function validateClientEvent(event: ClientEvent, nowMs: number): Verdict {
+export function validateClientEvent(event: ClientEvent, nowMs: number): Verdict {
   if (event.event_id === '') return { ok: false, reason: 'missing_id', detail: 'event_id is empty' }
   if (!timeInRange(event.event_time, nowMs)) {
     return { ok: false, reason: 'time_out_of_range', detail: `event_time ${event.event_time} is outside [2000, now + 1 day]` }
@@ -40,7 +39,7 @@ function isPlaybackEvent(type: ClientEvent['event_type']): boolean {
   return !(type === 'row_impression' || type === 'title_click' || type === 'search' || type === 'ab_allocation')
 }
 
-function validateFlow(flow: NetworkFlow, nowMs: number): Verdict {
+export function validateFlow(flow: NetworkFlow, nowMs: number): Verdict {
   if (!timeInRange(flow.start * 1000, nowMs)) {
     return { ok: false, reason: 'time_out_of_range', detail: `start ${flow.start} is outside [2000, now + 1 day]` }
   }
@@ -51,7 +50,7 @@ function validateFlow(flow: NetworkFlow, nowMs: number): Verdict {
   return OK
 }
 
-function validateAssignment(assignment: IpAssignment, nowMs: number): Verdict {
+export function validateAssignment(assignment: IpAssignment, nowMs: number): Verdict {
   if (!timeInRange(assignment.effective_time, nowMs)) {
     return { ok: false, reason: 'time_out_of_range', detail: `effective_time ${assignment.effective_time} is out of range` }
   }

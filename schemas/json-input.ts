@@ -35,6 +35,20 @@ export function parseIsoMillis(text: string): number | undefined {
   return Date.UTC(year, month - 1, day, hour, minute, second, millis) - sign * offsetMinutes * 60_000
 }
 
+/** No field of Pulse's schemas nests at all; a little room for future ones, far below stack depth. */
+const MAX_NESTING = 32
+
+/** True when arrays or objects in `value` nest more than `limit` levels (walked without recursion). */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  let level: unknown[] = [value]
+  for (let depth = 1; level.length > 0; depth++) {
+    if (depth > limit) return true
+    level = level.flatMap((item): unknown[] => (typeof item === 'object' && item !== null ? Object.values(item) : [])).filter((item) => typeof item === 'object' && item !== null)
+  }
+  return false
+}
+
 /**
  * The record `input` stands for in the latest schema. Fields the schema lacks are ignored rather than
  * rejected: client apps ship on their own schedule, and a newer app adding a field must not dead-letter
@@ -43,6 +57,10 @@ export function parseIsoMillis(text: string): number | undefined {
  * without a default is a mismatch.
  */
 export function checkJsonRecord(schemas: KindSchemas, input: Readonly<Record<string, unknown>>): JsonCheck {
+  const tooDeep = schemas.fields.find((field) => nestedDeeperThan(input[field.name], MAX_NESTING))
+  // avsc's checks coerce a value to a string (an array joins its items recursively), so a field
+  // holding thousands of nested arrays would overflow the stack: refused before anything looks at it.
+  if (tooDeep !== undefined) return { ok: false, detail: `${tooDeep.name}: nested deeper than ${MAX_NESTING} levels` }
   const values: unknown[] = []
   const badTimestamps = new Set<string>()
   for (const field of schemas.fields) {

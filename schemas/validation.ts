@@ -4,12 +4,32 @@
 import avsc from 'avsc'
 import type { Type } from 'avsc'
 
-/** A short rendering of a bad value: enough to recognise it, never a whole payload. */
+const PREVIEW_CHARS = 60
+const PREVIEW_DEPTH = 3
+
+/**
+ * A short rendering of a bad value: enough to recognise it, never a whole payload. Built by hand to a
+ * bounded depth and length: JSON.stringify of a value nested thousands deep (10 KB of brackets is
+ * enough) overflows the stack, and one such record must not stop its partition.
+ */
 export function preview(value: unknown): string {
   if (value === undefined) return 'missing'
+  const text = render(value, PREVIEW_DEPTH)
+  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 3)}...` : text
+}
+
+function render(value: unknown, depth: number): string {
+  if (Array.isArray(value)) {
+    if (depth === 0) return '[...]'
+    return `[${value.slice(0, 4).map((item) => render(item, depth - 1)).join(',')}${value.length > 4 ? ',...' : ''}]`
+  }
+  if (typeof value === 'object' && value !== null) {
+    if (depth === 0) return '{...}'
+    const entries = Object.entries(value).slice(0, 4)
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${render(item, depth - 1)}`).join(',')}}`
+  }
   const text = JSON.stringify(value) as string | undefined
-  if (text === undefined) return typeof value
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+  return text ?? typeof value
 }
 
 function describeType(type: Type): string {

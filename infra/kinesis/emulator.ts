@@ -22,6 +22,8 @@ export interface EmulatorOptions {
 export interface KinesisEmulator {
   endpoint: string
   port: number
+  /** Calls `listener` if the emulator exits while nobody asked it to stop (crashed or killed). */
+  onUnexpectedExit(listener: (error: Error) => void): void
   stop(): Promise<void>
 }
 
@@ -47,7 +49,20 @@ export async function startKinesisEmulator(options: EmulatorOptions): Promise<Ki
   const stderr = collectTail(child)
   const endpoint = `http://127.0.0.1:${port}`
   await waitUntilServing(endpoint, child, stderr, options.startTimeoutMs ?? 30_000)
-  return { endpoint, port, stop: () => stopChild(child) }
+  let stopping = false
+  return {
+    endpoint,
+    port,
+    onUnexpectedExit: (listener) => {
+      child.once('exit', (code, signal) => {
+        if (!stopping) listener(new Error(`Kinesis emulator exited unexpectedly (${signal ?? `code ${String(code)}`}); its streams' data stays in the data directory for the next run`))
+      })
+    },
+    stop: () => {
+      stopping = true
+      return stopChild(child)
+    },
+  }
 }
 
 async function waitUntilServing(endpoint: string, child: ChildProcess, stderr: () => string, timeoutMs: number): Promise<void> {

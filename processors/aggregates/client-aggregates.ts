@@ -2,7 +2,7 @@
 // same key in a block are summed by the segment, and every block's partials add up in ClickHouse, so
 // an event that arrives after its window closed simply contributes a correction row.
 import type { ClientEvent } from '../../schemas/types.ts'
-import type { DerivedRow } from '../../sinks/clickhouse/segments.ts'
+import type { DerivedRow } from '../../pipeline/rows.ts'
 import type { PlaybackSession } from '../sessions/playback-session.ts'
 import { logBucket } from './histogram.ts'
 

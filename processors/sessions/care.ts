@@ -1,6 +1,6 @@
 // Proactive care: a session that went bad earns an action within seconds of its end, before the
 // customer has to call. The worst problem picks the remedy.
-import type { Row } from '../../sinks/clickhouse/sink.ts'
+import type { Row } from '../../pipeline/rows.ts'
 import type { PlaybackSession } from './playback-session.ts'
 
 export type Problem = 'failed_start' | 'playback_error' | 'rebuffering' | 'glitch'

@@ -3,7 +3,7 @@
 // only looks at the session's own events, so it can be rebuilt after a restart from the raw rows in
 // ClickHouse, and checked by a test that folds the produced events on its own.
 import type { ClientEvent } from '../../schemas/types.ts'
-import type { Row } from '../../sinks/clickhouse/sink.ts'
+import type { Row } from '../../pipeline/rows.ts'
 
 type Phase = 'starting' | 'playing' | 'stalled' | 'paused' | 'ended'
 

@@ -1,18 +1,7 @@
 // Source checkpoints kept in ClickHouse itself, beside the rows they vouch for: the committed position
 // of each partition and, while a block is being inserted, the range of that block (the intent).
 import type { ClickHouseClient } from '@clickhouse/client'
-
-export interface Checkpoint {
-  source: string
-  stream: string
-  partition: string
-  /** Every row derived from records up to here is in ClickHouse; undefined: nothing yet. */
-  position: string | undefined
-  /** A block that may or may not have landed; a replay must cut exactly this range again. */
-  pending: { from: string; to: string } | undefined
-  /** Processing state at `position` (JSON), e.g. the partition's highest event time. */
-  state: string
-}
+import type { Checkpoint, CheckpointStore } from '../../pipeline/checkpoint.ts'
 
 interface CheckpointRow {
   source: string
@@ -24,7 +13,7 @@ interface CheckpointRow {
   state: string
 }
 
-export class CheckpointStore {
+export class ClickHouseCheckpointStore implements CheckpointStore {
   private lastVersion = 0
 
   constructor(

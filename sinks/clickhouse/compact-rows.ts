@@ -1,7 +1,7 @@
 // Rows go to ClickHouse as JSONCompactEachRow: one JSON array per row under an explicit column list.
 // Measured on the embedded engine (BENCHMARKS.md), it costs about a quarter less CPU per row than
 // JSONEachRow, half the bytes, because no row repeats its column names and the server matches no keys.
-import type { Row } from './sink.ts'
+import type { Row } from '../../pipeline/rows.ts'
 
 export interface CompactRows {
   /** Every column any row names, in order of first appearance. */

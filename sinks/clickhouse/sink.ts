@@ -4,6 +4,8 @@
 // backpressure); rows ClickHouse rejects as bad data are isolated by halving the block and returned
 // to the caller for the dead-letter table, so one bad row never stops the stream.
 import type { Logger } from 'pino'
+import type { Row } from '../../pipeline/rows.ts'
+import type { Block, RejectedRow, Sink } from '../../pipeline/sink.ts'
 import type { ClickHouse } from './connection.ts'
 import { classifyInsertError, clickHouseCode, retryCause } from './errors.ts'
 import type { SinkMetrics } from './metrics.ts'
@@ -14,21 +16,6 @@ import { columnList, compactRows } from './compact-rows.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { randomUUID } from 'node:crypto'
 
-export type Row = Record<string, unknown>
-
-export interface Block {
-  table: string
-  rows: readonly Row[]
-  /** Deduplication token; undefined sends the block without one. */
-  token: string | undefined
-}
-
-export interface RejectedRow {
-  table: string
-  row: Row
-  error: string
-}
-
 export interface SinkOptions {
   database: string
   metrics: SinkMetrics
@@ -37,7 +24,7 @@ export interface SinkOptions {
   signal?: AbortSignal
 }
 
-export class ClickHouseSink {
+export class ClickHouseSink implements Sink {
   private readonly retry: RetryOptions
   private writable = true
 

@@ -5,7 +5,7 @@ import { loadConfig, type Config, type ConfigInput } from '../../runtime/config.
 import { createRegistry } from '../../runtime/metrics.ts'
 import { kinesisSource, kinesisTransport, openKinesis, openSink, streamProcessor, type KinesisParts, type Runtime, type SinkParts } from '../../cli/roles.ts'
 import type { StreamProcessor } from '../../processors/stream-processor.ts'
-import type { Source } from '../../processors/source/types.ts'
+import type { Source } from '../../pipeline/source.ts'
 import type { RecordKind } from '../../schemas/types.ts'
 import type { KinesisTransport } from '../../producers/kinesis/kinesis-transport.ts'
 import { embeddedClickHouse, testLogger, uniqueName } from './services.ts'

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { generateClientTraffic } from '../../producers/generators/client-traffic.ts'
 import { encode } from '../../schemas/codec.ts'
-import { CheckpointStore, type Checkpoint } from '../../sinks/clickhouse/checkpoint-store.ts'
+import type { Checkpoint, CheckpointStore } from '../../pipeline/checkpoint.ts'
 import type { SinkParts } from '../../cli/roles.ts'
 import { count, embeddedClickHouse, pollUntil } from '../helpers/services.ts'
 import { PulseError } from '../../runtime/errors.ts'

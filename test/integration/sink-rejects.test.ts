@@ -2,7 +2,8 @@
 // the bad rows stand alone; they come back (for dead_letters) with ClickHouse's reason and every other
 // row of the block lands, in the table's own column types.
 import { describe, expect, it } from 'vitest'
-import { ClickHouseSink, type Row } from '../../sinks/clickhouse/sink.ts'
+import { ClickHouseSink } from '../../sinks/clickhouse/sink.ts'
+import type { Row } from '../../pipeline/rows.ts'
 import { createSinkMetrics } from '../../sinks/clickhouse/metrics.ts'
 import { createRegistry } from '../../runtime/metrics.ts'
 import { embeddedClickHouse, testLogger, uniqueName } from '../helpers/services.ts'

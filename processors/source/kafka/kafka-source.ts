@@ -6,10 +6,10 @@
 // has no revocation callback).
 import { PartitionAssigners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage } from 'kafkajs'
 import type { Logger } from 'pino'
-import type { Checkpoint } from '../../../sinks/clickhouse/checkpoint-store.ts'
+import type { Checkpoint } from '../../../pipeline/checkpoint.ts'
 import { errorMessage } from '../../../runtime/errors.ts'
 import type { SourceMetrics } from '../metrics.ts'
-import type { BatchHandler, PartitionLifecycle, Source, SourceRecord } from '../types.ts'
+import type { BatchHandler, PartitionLifecycle, Source, SourceRecord } from '../../../pipeline/source.ts'
 import { ensureTopics, unreachable } from './client.ts'
 import { whileHeartbeating } from './heartbeats.ts'
 import { publishLag, readLag, type OwnedPartition } from './lag.ts'
@@ -77,6 +77,8 @@ export class KafkaSource implements Source {
     this.consumer.on(events.CRASH, (event) => {
       this.consumerUp = false
       options.logger.error({ err: errorMessage(event.payload.error), restart: event.payload.restart }, 'Kafka consumer crashed')
+      // kafkajs restarts the consumer itself after a retriable crash; otherwise it has stopped for good.
+      if (!event.payload.restart && !this.stopping) this.fail(event.payload.error)
     })
   }
 
@@ -170,9 +172,11 @@ export class KafkaSource implements Source {
 
   /** The pipeline failed: stop reading (the processor stops the process); nothing more is committed. */
   private fail(error: unknown): void {
+    if (this.failed) return
     this.failed = true
     this.pauseTopics()
     this.options.logger.error({ err: errorMessage(error) }, 'Kafka source stopped reading after a pipeline failure')
+    this.lifecycle.onFailed?.(error)
   }
 
   /** Before a (re)join or on stop: let the pipeline take what it was handed, flush and commit it all, then forget the partitions. */

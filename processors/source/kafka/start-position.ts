@@ -2,7 +2,7 @@
 // the authority, with one exception: the flusher writes a block's commit to ClickHouse first and to
 // Kafka second, so a crash (or a failed Kafka commit) between the two leaves ClickHouse ahead. Those
 // rows are acknowledged, so reading resumes after ClickHouse's position instead of replaying them.
-import type { Checkpoint } from '../../../sinks/clickhouse/checkpoint-store.ts'
+import type { Checkpoint } from '../../../pipeline/checkpoint.ts'
 
 export type StartPosition =
   /** Kafka's committed offset; kafkajs resumes there by itself. */

@@ -4,9 +4,9 @@
 import { ListShardsCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
-import type { BatchHandler, PartitionLifecycle, Source } from '../types.ts'
+import type { BatchHandler, PartitionLifecycle, Source } from '../../../pipeline/source.ts'
 import type { SourceMetrics } from '../metrics.ts'
-import type { Checkpoint } from '../../../sinks/clickhouse/checkpoint-store.ts'
+import type { Checkpoint } from '../../../pipeline/checkpoint.ts'
 import { readShard } from './shard-reader.ts'
 import { errorMessage } from '../../../runtime/errors.ts'
 
@@ -87,6 +87,8 @@ export class KinesisSource implements Source {
         await lifecycle.onAssigned?.(stream, shardId, checkpoint)
         const reader = this.runReader(stream, shardId, checkpoint?.position, handler).catch((error: unknown) => {
           this.options.logger.error({ stream, shard: shardId, err: errorMessage(error) }, 'shard reader stopped by a pipeline failure')
+          // A shard no longer read must not leave the process up and ready with nothing moving.
+          lifecycle.onFailed?.(error)
         })
         this.readers.set(key, reader)
       }

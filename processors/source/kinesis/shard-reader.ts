@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-kinesis'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
-import type { BatchHandler, SourceRecord } from '../types.ts'
+import type { BatchHandler, SourceRecord } from '../../../pipeline/source.ts'
 import { backoffDelay } from '../../../runtime/retry.ts'
 import { errorMessage } from '../../../runtime/errors.ts'
 import type { SourceMetrics } from '../metrics.ts'

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { startPosition } from '../../../processors/source/kafka/start-position.ts'
 import { isGroupChange, whileHeartbeating } from '../../../processors/source/kafka/heartbeats.ts'
 import { createLogger } from '../../../runtime/logger.ts'
-import type { Checkpoint } from '../../../sinks/clickhouse/checkpoint-store.ts'
+import type { Checkpoint } from '../../../pipeline/checkpoint.ts'
 
 const at = (position: string | undefined): Checkpoint => ({ source: 'kafka', stream: 't', partition: '0', position, pending: undefined, state: '' })
 

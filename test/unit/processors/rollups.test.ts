@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest'
 import { clientEventsPerMinute, DEFAULT_ROLLUPS, flowsPerMinute } from '../../../processors/rollups.ts'
 import { clientEventRow, networkFlowRow, UNKNOWN_OWNER, type Provenance } from '../../../processors/rows.ts'
 import type { Owner } from '../../../processors/enrich/ip-ownership.ts'
-import type { TableRows } from '../../../sinks/clickhouse/segments.ts'
-import type { Row } from '../../../sinks/clickhouse/sink.ts'
+import type { TableRows } from '../../../pipeline/rows.ts'
+import type { Row } from '../../../pipeline/rows.ts'
 import { clientEvent, networkFlow } from '../schemas/fixtures.ts'
 
 /** 2024-01-01 12:00:00 UTC in epoch seconds: the first of the two minutes. */

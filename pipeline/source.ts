@@ -1,5 +1,5 @@
 // What every source (Kinesis shards, Kafka partitions) hands to the pipeline, and what it needs back.
-import type { Checkpoint } from '../../sinks/clickhouse/checkpoint-store.ts'
+import type { Checkpoint } from './checkpoint.ts'
 
 export interface SourceRecord {
   /** Position within the partition: Kafka offset or Kinesis sequence number, as a decimal string. */
@@ -24,6 +24,11 @@ export interface PartitionLifecycle {
   onAssigned?(stream: string, partition: string, checkpoint: Checkpoint | undefined): Promise<void>
   /** A partition this process gives up: flush and commit what it holds for it before resolving. */
   onRevoked?(stream: string, partition: string): Promise<void>
+  /**
+   * The source stopped reading for a reason other than stop() (the pipeline failed a batch, the
+   * client gave up): the process must stop, not stay up and "ready" with nothing moving.
+   */
+  onFailed?(error: unknown): void
 }
 
 export interface Source {

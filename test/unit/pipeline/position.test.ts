@@ -2,7 +2,7 @@
 // beyond Number.MAX_SAFE_INTEGER.
 
 import { describe, expect, it } from 'vitest'
-import { comparePositions } from '../../../processors/source/position.ts'
+import { comparePositions } from '../../../pipeline/position.ts'
 
 /** The sign of comparePositions, checked against BigInt's own comparison. */
 function order(a: string, b: string): number {

@@ -4,9 +4,9 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { deadLetterRow, type Provenance, type Rejection } from '../../../processors/rows.ts'
+import { deadLetterRow, type RejectedAt, type Rejection } from '../../../pipeline/dead-letter.ts'
 
-const from: Provenance = { ingestTimeMs: 1_700_000_000_000, partition: 'client-events/shard-0', position: '49590338271490256608559692538361571095921575989136588898' }
+const from: RejectedAt = { ingestTimeMs: 1_700_000_000_000, partition: 'shardId-000000000000', position: '49590338271490256608559692538361571095921575989136588898' }
 const rejection: Rejection = { stage: 'decode', reason: 'avro_decode', detail: 'truncated buffer', kind: 'client_event', source: 'kinesis', stream: 'pulse-client-events' }
 
 /** Every byte value, invalid UTF-8 sequences and NULs included. */

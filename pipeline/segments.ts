@@ -2,28 +2,8 @@
 // range of one partition's source positions and holds every row derived from those records, split by
 // table. Sealing on size or age keeps inserts large and fresh; a forced cut (from a recorded intent)
 // makes a replay after a crash seal exactly the blocks the crashed process had started to insert.
-import type { Row } from './sink.ts'
-import { comparePositions } from '../../processors/source/position.ts'
-
-export interface DerivedRow {
-  table: string
-  row: Row
-  /** Event time (epoch ms) of the record the row came from, for the freshness metric. */
-  eventTimeMs?: number
-  /**
-   * Rows with the same key in one block become one row: 'sum' adds the named measure columns
-   * (numbers, or numeric maps key by key) and keeps the rest of the first row, as partial aggregates
-   * do; 'replace' keeps the latest, as a state row (a session) does.
-   */
-  combine?: { key: string; how: 'sum'; measures: readonly string[] } | { key: string; how: 'replace' }
-}
-
-export interface TableRows {
-  rows: Row[]
-  eventTimesMs: number[]
-  /** Index into rows of each combined key. */
-  combined: Map<string, number>
-}
+import type { DerivedRow, Row, TableRows } from './rows.ts'
+import { comparePositions } from './position.ts'
 
 export interface Segment {
   partition: string

@@ -2,7 +2,8 @@
 // exactly at a forced cut so a replay after a crash rebuilds the block the crashed process inserted.
 
 import { describe, expect, it } from 'vitest'
-import { PartitionSegments, type DerivedRow, type Segment } from '../../../sinks/clickhouse/segments.ts'
+import type { DerivedRow } from '../../../pipeline/rows.ts'
+import { PartitionSegments, type Segment } from '../../../pipeline/segments.ts'
 
 const T0 = 1_700_000_000_000
 

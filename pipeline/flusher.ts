@@ -5,27 +5,27 @@
 // ClickHouse drops what had already landed.
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
-import type { Checkpoint, CheckpointStore } from '../sinks/clickhouse/checkpoint-store.ts'
-import type { PartitionSegments, Segment } from '../sinks/clickhouse/segments.ts'
-import type { ClickHouseSink, RejectedRow, Row } from '../sinks/clickhouse/sink.ts'
-import type { SinkMetrics } from '../sinks/clickhouse/metrics.ts'
-import type { Rollup } from './rollups.ts'
-import type { Source } from './source/types.ts'
+import type { Histogram } from 'prom-client'
+import type { Checkpoint, CheckpointStore } from './checkpoint.ts'
+import { deadLetterRow } from './dead-letter.ts'
+import { partitionKey, splitKey, type Rollup, type Row } from './rows.ts'
+import type { PartitionSegments, Segment } from './segments.ts'
+import type { RejectedRow, Sink } from './sink.ts'
+import type { Source } from './source.ts'
 
 export interface FlusherOptions {
   source: Source
   segments: PartitionSegments
-  sink: ClickHouseSink
+  sink: Sink
   store: CheckpointStore
-  metrics: SinkMetrics
+  /** Event time to acknowledged insert, by table. */
+  freshness: Histogram<'table'>
   logger: Logger
   rollups: readonly Rollup[]
+  /** The record kind a stream carries, for the dead letters of rows the sink refuses. */
+  kindOf: (stream: string) => string
   /** Send deduplication tokens and record intents; off only to demonstrate what they prevent. */
   dedup: boolean
-}
-
-export function partitionKey(stream: string, partition: string): string {
-  return `${stream}/${partition}`
 }
 
 export class Flusher {
@@ -128,22 +128,21 @@ export class Flusher {
     this.observeFreshness(segment)
   }
 
+  /**
+   * The last resort for rows validation let through and the database still refused: they go to
+   * dead_letters like any other stage's rejects (the raw bytes are the refused row as JSON, since
+   * the record's bytes are gone by now).
+   */
   private async deadLetterRefused(segment: Segment, refused: RejectedRow[]): Promise<void> {
     this.options.logger.warn({ partition: segment.partition, rows: refused.length }, 'ClickHouse refused rows; sending them to dead_letters')
-    const now = Date.now()
-    const rows = refused.map((rejection) => ({
-      received_time: now,
-      stage: 'sink',
-      reason: 'sink_rejected',
-      detail: `${rejection.table}: ${rejection.error}`.slice(0, 2000),
-      kind: rejection.table,
-      source: this.options.source.name,
-      stream: splitKey(segment.partition).stream,
-      partition: segment.partition,
-      position: typeof rejection.row.source_position === 'string' ? rejection.row.source_position : segment.to,
-      raw_base64: Buffer.from(JSON.stringify(rejection.row)).toString('base64'),
-      raw_preview: JSON.stringify(rejection.row).slice(0, 512),
-    }))
+    const { stream, partition } = splitKey(segment.partition)
+    const rejection = { stage: 'sink', reason: 'sink_rejected', kind: this.options.kindOf(stream), source: this.options.source.name, stream }
+    const ingestTimeMs = Date.now()
+    const rows = refused.map((refusal) => {
+      const position = typeof refusal.row.source_position === 'string' ? refusal.row.source_position : segment.to
+      const raw = Buffer.from(JSON.stringify(refusal.row))
+      return deadLetterRow({ ...rejection, detail: `${refusal.table}: ${refusal.error}` }, raw, { ingestTimeMs, partition, position })
+    })
     const token = this.token('dead_letters', segment)
     await this.options.sink.write({ table: 'dead_letters', rows, token: token === undefined ? undefined : `${token}/refused` })
   }
@@ -151,7 +150,7 @@ export class Flusher {
   private observeFreshness(segment: Segment): void {
     const now = Date.now()
     for (const [table, content] of segment.tables) {
-      const histogram = this.options.metrics.freshnessSeconds
+      const histogram = this.options.freshness
       for (const eventTime of content.eventTimesMs) histogram.observe({ table }, Math.max(0, (now - eventTime) / 1000))
     }
   }
@@ -190,9 +189,4 @@ function rounds(sealed: readonly Segment[]): Segment[][] {
     ;(result[index] ??= []).push(segment)
   }
   return result
-}
-
-function splitKey(key: string): { stream: string; partition: string } {
-  const slash = key.indexOf('/')
-  return { stream: key.slice(0, slash), partition: key.slice(slash + 1) }
 }

@@ -1,0 +1,45 @@
+// What the stages hand each other: rows for ClickHouse tables, each derived from one source record,
+// and the key of the source partition they came from. The processors make them, the segments and
+// the flusher carry them, a sink writes them; none of those needs to know the others' classes.
+
+/** One row of one table, by column name. */
+export type Row = Record<string, unknown>
+
+export interface DerivedRow {
+  table: string
+  row: Row
+  /** Event time (epoch ms) of the record the row came from, for the freshness metric. */
+  eventTimeMs?: number
+  /**
+   * Rows with the same key in one block become one row: 'sum' adds the named measure columns
+   * (numbers, or numeric maps key by key) and keeps the rest of the first row, as partial aggregates
+   * do; 'replace' keeps the latest, as a state row (a session) does.
+   */
+  combine?: { key: string; how: 'sum'; measures: readonly string[] } | { key: string; how: 'replace' }
+}
+
+export interface TableRows {
+  rows: Row[]
+  eventTimesMs: number[]
+  /** Index into rows of each combined key. */
+  combined: Map<string, number>
+}
+
+/** Rows computed from a sealed block's rows at flush time (per-minute partial sums). */
+export type Rollup = (tables: ReadonlyMap<string, TableRows>) => { table: string; rows: Row[] } | undefined
+
+/** A source partition: a Kafka topic's partition or a Kinesis stream's shard. */
+export interface PartitionRef {
+  stream: string
+  partition: string
+}
+
+/** The one spelling of a partition as a map key ("stream/partition"); splitKey reads it back. */
+export function partitionKey(stream: string, partition: string): string {
+  return `${stream}/${partition}`
+}
+
+export function splitKey(key: string): PartitionRef {
+  const slash = key.indexOf('/')
+  return { stream: key.slice(0, slash), partition: key.slice(slash + 1) }
+}

@@ -1,0 +1,98 @@
+// The processors' state read back from the tables the sink wrote: ip_assignments for the ownership
+// history, client_events for a partition's dedup ids, A/B cells and open sessions, playback_sessions
+// for the sessions already ended. Each event column is read as the row builder wrote it (the table
+// definition in schemas/tables.ts and the latest client_event schema), times as epoch milliseconds
+// and '' back to null where the schema allows null.
+import type { ClickHouseClient } from '@clickhouse/client'
+import avsc from 'avsc'
+import type { ClientEventHistory, IngestedAssignment, StateStore } from '../../pipeline/state.ts'
+import { schemasOf } from '../../schemas/registry.ts'
+import { columnsOf } from '../../schemas/tables.ts'
+import type { AssignmentAction, ClientEvent } from '../../schemas/types.ts'
+
+type Values = Record<string, unknown>
+
+interface AssignmentRow {
+  change_id: string
+  cidr: string
+  action: AssignmentAction
+  app: string
+  cluster: string
+  region: string
+  effective_ms: string
+  ingest_ms: string
+}
+
+const EVENT_COLUMNS = eventColumns()
+
+export class ClickHouseStateStore implements StateStore {
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly database: string,
+  ) {}
+
+  async assignmentsSince(sinceIngestMs: number): Promise<IngestedAssignment[]> {
+    const result = await this.client.query({
+      query: `SELECT change_id, cidr, action, app, cluster, region, toUnixTimestamp64Milli(effective_time) AS effective_ms,
+                     toUnixTimestamp64Milli(ingest_time) AS ingest_ms
+              FROM ${this.database}.ip_assignments
+              WHERE ingest_time >= fromUnixTimestamp64Milli({since:Int64})
+              ORDER BY effective_time`,
+      query_params: { since: sinceIngestMs },
+      format: 'JSONEachRow',
+    })
+    return (await result.json<AssignmentRow>()).map(({ effective_ms: effectiveMs, ingest_ms: ingestMs, ...rest }) => ({
+      assignment: { ...rest, effective_time: Number(effectiveMs) },
+      ingestTimeMs: Number(ingestMs),
+    }))
+  }
+
+  async clientEvents(history: ClientEventHistory): Promise<ClientEvent[]> {
+    const { database } = this
+    const recent = `source_partition = {partition:String} AND event_time >= fromUnixTimestamp64Milli({since:Int64})`
+    // Recent events (dedup ids), plus the whole history of playbacks and app sessions still active
+    // recently (open sessions and their A/B cells), up to the committed position, in stream order.
+    const result = await this.client.query({
+      query: `
+        SELECT ${EVENT_COLUMNS.select}
+        FROM ${database}.client_events
+        WHERE source_partition = {partition:String}
+          AND (length(source_position), source_position) <= (length({position:String}), {position:String})
+          AND arrival != 'too_late'
+          AND (event_time >= fromUnixTimestamp64Milli({since:Int64})
+               OR (playback_id != '' AND playback_id IN (SELECT playback_id FROM ${database}.client_events WHERE ${recent}))
+               OR (event_type = 'ab_allocation' AND app_session_id IN (SELECT app_session_id FROM ${database}.client_events WHERE ${recent})))
+        ORDER BY length(source_position), source_position, source_index`,
+      query_params: { partition: history.partition, position: history.upTo, since: history.since },
+      format: 'JSONEachRow',
+    })
+    return (await result.json<Values>()).map(EVENT_COLUMNS.toEvent)
+  }
+
+  async endedSessions(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return []
+    const result = await this.client.query({
+      query: `SELECT session_id FROM ${this.database}.playback_sessions FINAL WHERE ended = 1 AND session_id IN {ids:Array(String)}`,
+      query_params: { ids },
+      format: 'JSONEachRow',
+    })
+    return (await result.json<{ session_id: string }>()).map((row) => row.session_id)
+  }
+}
+
+function eventColumns(): { select: string; toEvent: (row: Values) => ClientEvent } {
+  const types = new Map(columnsOf('client_events'))
+  const fields = schemasOf('client_event').latest.type.fields.map((field) => {
+    const type = types.get(field.name)
+    if (type === undefined) throw new Error(`client_event field ${field.name} has no column in client_events`)
+    const nullable = avsc.Type.isType(field.type, 'union:unwrapped') && field.type.toString().includes('"null"')
+    return { name: field.name, time: type.startsWith('DateTime64'), emptyIsNull: nullable && (type === 'String' || type === 'LowCardinality(String)') }
+  })
+  const select = fields.map(({ name, time, emptyIsNull }) => (time ? `toUnixTimestamp64Milli(${name}) AS ${name}` : emptyIsNull ? `nullIf(${name}, '') AS ${name}` : name)).join(', ')
+  const toEvent = (row: Values): ClientEvent => {
+    const event: Values = {}
+    for (const { name, time } of fields) event[name] = time ? Number(row[name]) : row[name]
+    return event as unknown as ClientEvent
+  }
+  return { select, toEvent }
+}
