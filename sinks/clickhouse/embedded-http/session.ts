@@ -18,6 +18,8 @@ export interface RequestSession {
 export function openRequestSession(path: string, limits: RoleLimits): RequestSession {
   // The limits are set at connect: a request may lower them but the profile's constraints refuse more.
   const args = [
+    // A server's default (chDB's is 0): 64-bit integers reach JSON clients as strings, not as doubles.
+    '--output_format_json_quote_64bit_integers=1',
     ...(limits.maxExecutionTime === undefined ? [] : [`--max_execution_time=${limits.maxExecutionTime}`]),
     ...(limits.maxMemoryUsage === undefined ? [] : [`--max_memory_usage=${limits.maxMemoryUsage}`]),
   ]
