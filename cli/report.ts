@@ -17,6 +17,7 @@ const DEFAULT_SINCE = '1h'
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
 
 export async function runReport(config: Config, request: ReportRequest, out: NodeJS.WritableStream, now = Date.now()): Promise<void> {
+  checkFormatName(request.format)
   const reports = loadReports()
   if (request.name === undefined) {
     out.write(listing(reports))
@@ -48,6 +49,14 @@ export function listing(reports: readonly Report[]): string {
     return `  ${report.name.padEnd(width)}  ${report.summary}${extra.length > 0 ? `\n  ${''.padEnd(width)}  params: ${extra.join(' ')}` : ''}`
   })
   return `Reports (pulse report NAME [--since 1h|30m|7d] [--param name=value] [--format FMT]):\n${lines.join('\n')}\n`
+}
+
+/**
+ * --format is appended to the report's SQL as `FORMAT NAME`, so it must be a format name and nothing
+ * else: `TSV; DROP TABLE …` would otherwise run a second statement.
+ */
+export function checkFormatName(format: string): void {
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(format)) throw new ConfigError(`--format takes a ClickHouse format name such as TSV, CSV, JSONEachRow or PrettyCompact, got ${JSON.stringify(format)}`)
 }
 
 /** `1h`, `30m`, `7d`, `90s` → seconds; the window is always relative to now. */

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { generatedTraffic } from './produce.ts'
 import { driveTraffic } from '../producers/driver.ts'
 import { serveOps } from '../runtime/ops-server.ts'
-import { serveEmbeddedClickHouse } from '../sinks/clickhouse/embedded-http.ts'
+import { openEmbeddedAccess, serveEmbeddedClickHouse } from '../sinks/clickhouse/embedded-http.ts'
 import { writeRunFile } from './run-file.ts'
 import { mkdirSync } from 'node:fs'
 import { formatStatus, readTotals, type Totals } from './status.ts'
@@ -33,6 +33,9 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
       // the run instead of taking libchdb's one-process lock from under it.
       mkdirSync(config.clickhouse.dataDir, { recursive: true })
       cleanups.push(writeRunFile(config.clickhouse.dataDir, { pid: process.pid, queryPort: 0, metricsPort: 0 }))
+      // The engine's users and roles for the query interface: the process's first chDB connection.
+      const access = openEmbeddedAccess(config.clickhouse.dataDir)
+      cleanups.push(() => access.close())
     }
     const sinkParts = await openSink(runtime, stopping.hardStop)
     cleanups.push(() => sinkParts.clickhouse.close())
@@ -50,7 +53,7 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
     })
     cleanups.push(() => ops.close())
     if (sinkParts.clickhouse.embedded !== undefined) {
-      const queries = await serveEmbeddedClickHouse(sinkParts.clickhouse.embedded, config.http.queryPort, logger)
+      const queries = await serveEmbeddedClickHouse(sinkParts.clickhouse.embedded, config.http.queryPort, logger, { allowedOrigins: config.http.queryAllowedOrigins })
       cleanups.push(() => queries.close())
       cleanups.push(writeRunFile(config.clickhouse.dataDir, { pid: process.pid, queryPort: queries.port, metricsPort: ops.port }))
       logger.info({ queryPort: queries.port }, 'embedded ClickHouse served over HTTP')

@@ -70,6 +70,7 @@ export const configSchema = z
       .object({
         metricsPort: port.default(9464).describe('Port serving /metrics, /healthz and /readyz (0 picks a free one).'),
         queryPort: port.default(8124).describe('Port where `pulse run` serves the embedded ClickHouse over its HTTP interface (0 picks a free one).'),
+        queryAllowedOrigins: z.array(z.url()).default([]).describe('Web origins (scheme://host:port) allowed to send requests to the embedded ClickHouse interface; any other Origin is refused.'),
       })
       .strict()
       .prefault({}),
@@ -122,6 +123,7 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'processing.enrichHoldBackMs', flag: 'enrich-hold-back-ms', env: 'PULSE_ENRICH_HOLD_BACK_MS', type: 'number' },
   { path: 'http.metricsPort', flag: 'metrics-port', env: 'PULSE_METRICS_PORT', type: 'number' },
   { path: 'http.queryPort', flag: 'query-port', env: 'PULSE_QUERY_PORT', type: 'number' },
+  { path: 'http.queryAllowedOrigins', flag: 'query-allowed-origins', env: 'PULSE_QUERY_ALLOWED_ORIGINS', type: 'list' },
   { path: 'duration', flag: 'duration', env: 'PULSE_DURATION', type: 'number' },
   { path: 'logLevel', flag: 'log-level', env: 'PULSE_LOG_LEVEL', type: 'string' },
 ]

@@ -78,7 +78,7 @@ export function startKafkaProcessor(pipeline: KafkaTestPipeline): Promise<InProc
 export async function serveClickHouse(): Promise<{ port: number; url: string }> {
   const { clickhouse } = embeddedClickHouse()
   if (clickhouse.embedded === undefined) throw new Error('the test ClickHouse is not embedded')
-  const server = await serveEmbeddedClickHouse(clickhouse.embedded, 0, testLogger().logger)
+  const server = await serveEmbeddedClickHouse(clickhouse.embedded, 0, testLogger().logger, { access: 'unrestricted' })
   onTestFinished(() => server.close())
   return { port: server.port, url: `http://127.0.0.1:${server.port}` }
 }

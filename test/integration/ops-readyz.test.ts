@@ -53,7 +53,7 @@ describe('/readyz of pulse run against ClickHouse over HTTP', () => {
     const embedded = embeddedClickHouse().clickhouse.embedded
     if (embedded === undefined) throw new Error('expected the embedded engine')
     engine = embedded
-    server = await serveEmbeddedClickHouse(engine, 0, logger)
+    server = await serveEmbeddedClickHouse(engine, 0, logger, { access: 'unrestricted' })
     clickhousePort = server.port
     dataDir = mkdtempSync(join(tmpdir(), 'pulse-readyz-'))
     ops = `http://127.0.0.1:${await freePort()}`
@@ -82,7 +82,7 @@ describe('/readyz of pulse run against ClickHouse over HTTP', () => {
     const unready = await pollUntil(() => get(`${ops}/readyz`), (reply) => reply.status === 503, what('unready without ClickHouse', 15_000))
     expect(unready.body).toMatch(/not ready: .*sink/)
     expect((await get(`${ops}/healthz`)).status, 'alive while unready').toBe(200)
-    server = await serveEmbeddedClickHouse(engine, clickhousePort, logger)
+    server = await serveEmbeddedClickHouse(engine, clickhousePort, logger, { access: 'unrestricted' })
     await pollUntil(() => get(`${ops}/readyz`), (reply) => reply.status === 200, what('ready again with ClickHouse back'))
   })
 })
