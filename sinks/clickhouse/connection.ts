@@ -17,6 +17,8 @@ export interface ClickHouseTarget {
   password: string
   /** Seconds a request may take before the client gives up (HTTP only). */
   requestTimeoutMs?: number
+  /** The server's cluster, when migrations should create the cluster layout (migrate.ts). */
+  cluster?: string | undefined
 }
 
 export interface ClickHouse {
@@ -26,6 +28,8 @@ export interface ClickHouse {
   readonly location: string
   /** The embedded engine's raw connection, for serving its HTTP interface; undefined over HTTP. */
   readonly embedded: ChdbConnection | undefined
+  /** Cluster for the cluster layout; undefined for one server (always, embedded). */
+  readonly cluster: string | undefined
   close(): Promise<void>
 }
 
@@ -85,7 +89,7 @@ function connectEmbedded(dataDir: string): ClickHouse {
   // chdb implements the Connection contract of @clickhouse/client-common, which @clickhouse/client
   // bundles as its own copy of the same declarations; the two are identical but nominally distinct.
   const client = createClient({ connection: connection as unknown as NonNullable<ClickHouseClientConfigOptions['connection']> })
-  return { client, kind: 'embedded', location: path, embedded: connection, close: () => client.close() }
+  return { client, kind: 'embedded', location: path, embedded: connection, cluster: undefined, close: () => client.close() }
 }
 
 function connectHttp(url: string, target: ClickHouseTarget): ClickHouse {
@@ -101,5 +105,5 @@ function connectHttp(url: string, target: ClickHouseTarget): ClickHouse {
   const shown = new URL(url)
   shown.username = ''
   shown.password = ''
-  return { client, kind: 'http', location: shown.toString(), embedded: undefined, close: () => client.close() }
+  return { client, kind: 'http', location: shown.toString(), embedded: undefined, cluster: target.cluster, close: () => client.close() }
 }
