@@ -7,7 +7,7 @@ export async function runMigrate(runtime: Runtime, out: NodeJS.WritableStream): 
   const { config } = runtime
   const clickhouse = connectClickHouse(config.clickhouse)
   try {
-    const report = await migrate(clickhouse.client, config.clickhouse.database)
+    const report = await migrate(clickhouse.client, config.clickhouse.database, undefined, { cluster: clickhouse.cluster })
     out.write(`${clickhouse.location}: applied ${report.applied.length} migration(s)${report.applied.length > 0 ? `: ${report.applied.join(', ')}` : ''}; ${report.alreadyApplied.length} already applied\n`)
     return 0
   } finally {

@@ -42,8 +42,18 @@ export const configSchema = z
         batchRows: z.number().int().min(1).default(20_000).describe('A partition seals its buffered rows once this many are pending.'),
         flushIntervalMs: z.number().int().min(50).default(1000).describe('...or once its oldest pending row is this old.'),
         dedup: z.boolean().default(true).describe('Send insert deduplication tokens (switch off only to demonstrate duplicates).'),
+        cluster: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+          .optional()
+          .describe('ClickHouse cluster (remote_servers) to create replicated, sharded tables on; needs --clickhouse URL.'),
       })
       .strict()
+      // The embedded engine is one server: a cluster layout there would fail at the first ON CLUSTER.
+      .refine((clickhouse) => clickhouse.cluster === undefined || clickhouse.url !== undefined, {
+        path: ['cluster'],
+        message: 'a cluster layout needs a ClickHouse server (--clickhouse URL), not the embedded engine',
+      })
       .prefault({}),
     producer: z
       .object({
@@ -110,6 +120,7 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'clickhouse.batchRows', flag: 'batch-rows', env: 'PULSE_BATCH_ROWS', type: 'number' },
   { path: 'clickhouse.flushIntervalMs', flag: 'flush-interval-ms', env: 'PULSE_FLUSH_INTERVAL_MS', type: 'number' },
   { path: 'clickhouse.dedup', flag: 'dedup', env: 'PULSE_DEDUP', type: 'boolean' },
+  { path: 'clickhouse.cluster', flag: 'clickhouse-cluster', env: 'PULSE_CLICKHOUSE_CLUSTER', type: 'string' },
   { path: 'producer.clientRate', flag: 'client-rate', env: 'PULSE_CLIENT_RATE', type: 'number' },
   { path: 'producer.flowRate', flag: 'flow-rate', env: 'PULSE_FLOW_RATE', type: 'number' },
   { path: 'producer.viewers', flag: 'viewers', env: 'PULSE_VIEWERS', type: 'number' },

@@ -2,10 +2,12 @@
 // HTTP(S). The sink and every query go through @clickhouse/client either way, so code tested on the
 // embedded engine is the code that talks to a production server.
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client'
-import { createChdbConnection, type ChdbConnection } from 'chdb/connection'
+import type { ChdbConnection } from 'chdb/connection'
 import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { ConfigError } from '../../runtime/errors.ts'
 
 export interface ClickHouseTarget {
   /** http(s):// URL of a server; unset means the embedded engine in dataDir. */
@@ -15,6 +17,8 @@ export interface ClickHouseTarget {
   password: string
   /** Seconds a request may take before the client gives up (HTTP only). */
   requestTimeoutMs?: number
+  /** The server's cluster, when migrations should create the cluster layout (migrate.ts). */
+  cluster?: string | undefined
 }
 
 export interface ClickHouse {
@@ -24,6 +28,8 @@ export interface ClickHouse {
   readonly location: string
   /** The embedded engine's raw connection, for serving its HTTP interface; undefined over HTTP. */
   readonly embedded: ChdbConnection | undefined
+  /** Cluster for the cluster layout; undefined for one server (always, embedded). */
+  readonly cluster: string | undefined
   close(): Promise<void>
 }
 
@@ -53,14 +59,37 @@ export function connectClickHouse(target: ClickHouseTarget): ClickHouse {
   return connectEmbedded(target.dataDir)
 }
 
+type ChdbConnectionModule = typeof import('chdb/connection')
+
+/**
+ * chdb (an optional dependency) and its ~540 MB engine library are loaded at the first embedded
+ * connection, never at start-up, so a role writing to a server runs where chdb is not installed (the
+ * image leaves it out). A require rather than `await import()`: chdb ships CommonJS, and it keeps
+ * connectClickHouse synchronous for its callers.
+ */
+function loadChdb(): ChdbConnectionModule {
+  try {
+    return createRequire(import.meta.url)('chdb/connection') as ChdbConnectionModule
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    if (code !== 'MODULE_NOT_FOUND' && code !== 'CHDB_PLATFORM') throw error
+    throw new ConfigError(
+      'the embedded ClickHouse engine needs the optional package chdb and its platform library, which this install ' +
+        'left out (npm install --include=optional, or the image built with --build-arg PULSE_EMBEDDED=1); ' +
+        'or give a server with --clickhouse URL',
+    )
+  }
+}
+
 function connectEmbedded(dataDir: string): ClickHouse {
+  const { createChdbConnection } = loadChdb()
   const path = resolve(dataDir)
   mkdirSync(path, { recursive: true })
   const connection = createChdbConnection({ path })
   // chdb implements the Connection contract of @clickhouse/client-common, which @clickhouse/client
   // bundles as its own copy of the same declarations; the two are identical but nominally distinct.
   const client = createClient({ connection: connection as unknown as NonNullable<ClickHouseClientConfigOptions['connection']> })
-  return { client, kind: 'embedded', location: path, embedded: connection, close: () => client.close() }
+  return { client, kind: 'embedded', location: path, embedded: connection, cluster: undefined, close: () => client.close() }
 }
 
 function connectHttp(url: string, target: ClickHouseTarget): ClickHouse {
@@ -76,5 +105,5 @@ function connectHttp(url: string, target: ClickHouseTarget): ClickHouse {
   const shown = new URL(url)
   shown.username = ''
   shown.password = ''
-  return { client, kind: 'http', location: shown.toString(), embedded: undefined, close: () => client.close() }
+  return { client, kind: 'http', location: shown.toString(), embedded: undefined, cluster: target.cluster, close: () => client.close() }
 }

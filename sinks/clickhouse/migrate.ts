@@ -2,6 +2,8 @@
 // in schema_migrations; every statement is itself idempotent (IF NOT EXISTS), so two processes that
 // start together, or a migration interrupted half-way, converge on the same schema.
 import type { ClickHouseClient } from '@clickhouse/client'
+import { ConfigError } from '../../runtime/errors.ts'
+import { clusterStatements } from './cluster-ddl.ts'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -42,22 +44,41 @@ export interface MigrationReport {
   alreadyApplied: string[]
 }
 
-export async function migrate(client: ClickHouseClient, database: string, migrations = loadMigrations()): Promise<MigrationReport> {
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
-  await client.command({
-    query: `CREATE TABLE IF NOT EXISTS ${database}.schema_migrations
+export interface MigrateOptions {
+  /** Cluster name from the servers' remote_servers: the cluster layout (cluster-ddl.ts); unset, one server. */
+  cluster?: string | undefined
+}
+
+/** What every database gets before its migrations: itself and the record of what was applied. */
+const BOOTSTRAP = [
+  'CREATE DATABASE IF NOT EXISTS {database}',
+  `CREATE TABLE IF NOT EXISTS {database}.schema_migrations
       (version UInt32, name String, applied_at DateTime64(3, 'UTC'))
       ENGINE = ReplacingMergeTree ORDER BY version`,
-  })
+]
+
+/** Every statement a migration run sends, in order, for one server or for a cluster ({database} unfilled). */
+export function layoutStatements(migrations: readonly Migration[], cluster?: string): { version: number | undefined; statements: string[] }[] {
+  const forLayout = (statement: string): string[] => (cluster === undefined ? [statement] : clusterStatements(statement, cluster))
+  return [
+    { version: undefined, statements: BOOTSTRAP.flatMap(forLayout) },
+    ...migrations.map((migration) => ({ version: migration.version, statements: migration.statements.flatMap(forLayout) })),
+  ]
+}
+
+export async function migrate(client: ClickHouseClient, database: string, migrations = loadMigrations(), options: MigrateOptions = {}): Promise<MigrationReport> {
+  if (options.cluster !== undefined) await requireForegroundInserts(client, options.cluster)
+  const [bootstrap, ...steps] = layoutStatements(migrations, options.cluster)
+  for (const statement of bootstrap?.statements ?? []) await client.command({ query: statement.replaceAll('{database}', database) })
   const done = await appliedVersions(client, database)
   const report: MigrationReport = { applied: [], alreadyApplied: [] }
-  for (const migration of migrations) {
+  for (const [index, migration] of migrations.entries()) {
     const label = `${String(migration.version).padStart(3, '0')}_${migration.name}`
     if (done.has(migration.version)) {
       report.alreadyApplied.push(label)
       continue
     }
-    for (const statement of migration.statements) {
+    for (const statement of steps[index]?.statements ?? []) {
       await client.command({ query: statement.replaceAll('{database}', database) })
     }
     await client.insert({
@@ -68,6 +89,22 @@ export async function migrate(client: ClickHouseClient, database: string, migrat
     report.applied.push(label)
   }
   return report
+}
+
+/**
+ * On a cluster an insert is acknowledged only once every shard has its part (a Distributed table
+ * otherwise queues it on the server that took it and answers at once), or a source position could be
+ * committed for rows still in that queue. The writer's profile must say so; the cluster profile of
+ * docker-compose does (infra/clickhouse/cluster/users.d/cluster.xml).
+ */
+async function requireForegroundInserts(client: ClickHouseClient, cluster: string): Promise<void> {
+  const result = await client.query({ query: "SELECT toString(getSetting('distributed_foreground_insert')) AS value", format: 'JSONEachRow' })
+  const value = (await result.json<{ value: string }>())[0]?.value
+  if (value === 'true' || value === '1') return
+  throw new ConfigError(
+    `--clickhouse-cluster ${cluster} needs distributed_foreground_insert = 1 in the ClickHouse user's profile ` +
+      '(inserts through Distributed tables must be acknowledged by the shards); it is ' + String(value),
+  )
 }
 
 async function appliedVersions(client: ClickHouseClient, database: string): Promise<Set<number>> {

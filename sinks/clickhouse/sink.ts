@@ -45,7 +45,7 @@ export class ClickHouseSink implements Sink {
   }
 
   async start(): Promise<MigrationReport> {
-    return migrate(this.clickhouse.client, this.options.database)
+    return migrate(this.clickhouse.client, this.options.database, undefined, { cluster: this.clickhouse.cluster })
   }
 
   async healthcheck(): Promise<boolean> {

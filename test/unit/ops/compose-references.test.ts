@@ -34,7 +34,7 @@ function expectListening(from: string, address: string): void {
 describe('docker-compose.yml references', () => {
   it('points Pulse roles at brokers, ClickHouse and Kinesis that exist and listen there', () => {
     const roles = pulseRoles()
-    expect(roles.map(([name]) => name).sort()).toEqual(['pulse-process', 'pulse-produce'])
+    expect(roles.map(([name]) => name).sort()).toEqual(['pulse-process', 'pulse-process-cluster', 'pulse-produce'])
     for (const [name, command] of roles) {
       const env = environment(compose.services[name] ?? {})
       const brokers = flagValue(command, '--brokers') ?? env.PULSE_KAFKA_BROKERS
@@ -72,7 +72,8 @@ describe('docker-compose.yml references', () => {
     expect(mounted, 'infra/prometheus is mounted into the Prometheus container').toBeDefined()
     for (const rules of config.rule_files ?? []) expect(readFileSync(join(ROOT, 'infra/prometheus', rules), 'utf8')).toContain('groups:')
     const jobs = new Map(config.scrape_configs.map((job) => [job.job_name, job]))
-    for (const [name] of pulseRoles()) expect(jobs.has(name), `a scrape job named after ${name}`).toBe(true)
+    // The default stack's roles; the cluster profile's processors are not scraped by the shipped config.
+    for (const [name] of pulseRoles().filter(([role]) => compose.services[role]?.profiles === undefined)) expect(jobs.has(name), `a scrape job named after ${name}`).toBe(true)
     for (const job of config.scrape_configs) {
       for (const target of job.static_configs?.flatMap((group) => group.targets) ?? []) {
         if (!target.startsWith('localhost:')) expectListening(`job ${job.job_name}`, target)
@@ -108,7 +109,9 @@ describe('docker-compose.yml references', () => {
     for (const [name, command] of pulseRoles().filter(([, command]) => command[0] === 'process')) {
       const user = pulseUser(flagValue(command, '--clickhouse-user') ?? environment(compose.services[name] ?? {}).PULSE_CLICKHOUSE_USER ?? 'default')
       expect(user.name).toBe('pulse_writer')
-      expect(environment(compose.services[name] ?? {}).PULSE_CLICKHOUSE_PASSWORD, `${name} password`).toBe(server[user.passwordEnv ?? ''])
+      // The server this role writes to (the single one, or a server of the cluster profile).
+      const target = environment(compose.services[hostPort(flagValue(command, '--clickhouse') ?? '').host] ?? {})
+      expect(environment(compose.services[name] ?? {}).PULSE_CLICKHOUSE_PASSWORD, `${name} password`).toBe(target[user.passwordEnv ?? ''])
     }
   })
 })

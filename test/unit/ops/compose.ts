@@ -22,6 +22,8 @@ export interface Service {
   expose?: (string | number)[]
   depends_on?: string[] | Record<string, { condition?: string }>
   healthcheck?: HealthCheck
+  profiles?: string[]
+  hostname?: string
 }
 
 export interface Compose {

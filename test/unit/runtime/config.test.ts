@@ -222,3 +222,19 @@ describe('conversions', () => {
     expect(loadConfig({ env: { AWS_REGION: 'eu-west-1' } }).kinesis.region).toBe('eu-west-1')
   })
 })
+
+describe('the ClickHouse cluster setting', () => {
+  it('takes a cluster for a server, from the flag or PULSE_CLICKHOUSE_CLUSTER', () => {
+    expect(loadConfig({ flags: { clickhouse: 'http://ch:8123', 'clickhouse-cluster': 'pulse' } }).clickhouse.cluster).toBe('pulse')
+    expect(loadConfig({ env: { PULSE_CLICKHOUSE_URL: 'http://ch:8123', PULSE_CLICKHOUSE_CLUSTER: 'pulse' } }).clickhouse.cluster).toBe('pulse')
+    expect(loadConfig({ flags: { clickhouse: 'http://ch:8123' } }).clickhouse.cluster).toBeUndefined()
+  })
+
+  it('refuses a cluster on the embedded engine, naming the flag', () => {
+    expect(() => loadConfig({ flags: { 'clickhouse-cluster': 'pulse' } })).toThrow(/clickhouse\.cluster \(--clickhouse-cluster, PULSE_CLICKHOUSE_CLUSTER\): a cluster layout needs a ClickHouse server/)
+  })
+
+  it('refuses a cluster name that is not an identifier', () => {
+    expect(() => loadConfig({ flags: { clickhouse: 'http://ch:8123', 'clickhouse-cluster': "x' OR 1" } })).toThrow(ConfigError)
+  })
+})
