@@ -8,7 +8,7 @@ import type { Logger } from 'pino'
 import { AggregateBuilder } from '../../schemas/kpl-aggregation.ts'
 import type { ProducerMetrics } from '../metrics.ts'
 import type { OutgoingRecord, Transport } from '../transport.ts'
-import { backoffDelay } from '../../runtime/retry.ts'
+import { retry, worthLogging } from '../../runtime/retry.ts'
 import { hashKeyOf, listOpenShards, shardFor, type ShardRange } from './shard-map.ts'
 
 export const PUT_RECORDS_MAX_ENTRIES = 500
@@ -81,33 +81,43 @@ export class KinesisTransport implements Transport {
     return ranges
   }
 
+  /** Puts the entries, then again only those that failed (PutRecords fails entry by entry). */
   private async putWithRetry(stream: string, entries: PutRecordsRequestEntry[]): Promise<void> {
-    const { client, metrics, logger } = this.options
-    const maxAttempts = this.options.maxAttempts ?? 20
+    const { metrics, logger } = this.options
     let pending = entries
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      let failed: { entry: PutRecordsRequestEntry; cause: string }[]
-      try {
+    await retry(
+      async () => {
         metrics.requests.inc({ stream })
-        const response = await client.send(new PutRecordsCommand({ StreamName: stream, Records: pending }))
-        const results = response.Records ?? []
-        failed = pending.flatMap((entry, index) => {
-          const code = results[index]?.ErrorCode
-          return code === undefined ? [] : [{ entry, cause: code }]
-        })
-      } catch (error) {
-        failed = pending.map((entry) => ({ entry, cause: error instanceof Error ? error.name : 'unknown' }))
-        if (attempt >= maxAttempts) throw error
-      }
-      if (failed.length === 0) return
-      if (attempt >= maxAttempts) throw new Error(`${failed.length} records to ${stream} still failing after ${attempt} attempts: ${failed[0]?.cause}`)
-      for (const failure of failed) metrics.retries.inc({ cause: failure.cause })
-      if (attempt === 1 || attempt % 10 === 0) logger.warn({ stream, failed: failed.length, cause: failed[0]?.cause, attempt }, 'put failed; retrying those records')
-      // A shard may have been split or merged: learn the map again before the next packing.
-      this.shardMaps.delete(stream)
-      pending = failed.map((failure) => failure.entry)
-      await sleep(backoffDelay(attempt, { attempts: maxAttempts, initialDelayMs: 100, maxDelayMs: 5000 }))
-    }
+        const failed = await this.put(stream, pending)
+        if (failed.length === 0) return
+        // A shard may have been split or merged: learn the map again before the next packing.
+        this.shardMaps.delete(stream)
+        pending = failed.map((failure) => failure.entry)
+        throw new PartialPutFailure(stream, failed.length, failed[0]?.code ?? 'unknown')
+      },
+      {
+        attempts: this.options.maxAttempts ?? 20,
+        initialDelayMs: 100,
+        maxDelayMs: 5000,
+        retriable: () => true,
+        cause: (error) => (error instanceof PartialPutFailure ? error.code : error instanceof Error ? error.name : 'unknown'),
+        onRetry: (error, attempt, _delayMs, cause) => {
+          const records = error instanceof PartialPutFailure ? error.records : pending.length
+          metrics.retries.inc({ cause }, records)
+          if (worthLogging(attempt)) logger.warn({ stream, failed: records, cause, attempt }, 'put failed; retrying those records')
+        },
+      },
+    )
+  }
+
+  /** The entries that failed, each with its error code. */
+  private async put(stream: string, entries: PutRecordsRequestEntry[]): Promise<{ entry: PutRecordsRequestEntry; code: string }[]> {
+    const response = await this.options.client.send(new PutRecordsCommand({ StreamName: stream, Records: entries }))
+    const results = response.Records ?? []
+    return entries.flatMap((entry, index) => {
+      const code = results[index]?.ErrorCode
+      return code === undefined ? [] : [{ entry, code }]
+    })
   }
 
   private async waitActive(stream: string): Promise<void> {
@@ -159,4 +169,15 @@ export function* requests(entries: readonly PutRecordsRequestEntry[]): Generator
     bytes += size
   }
   if (request.length > 0) yield request
+}
+
+/** Some entries of a PutRecords call were refused (throttled, internal failure): those are sent again. */
+class PartialPutFailure extends Error {
+  constructor(
+    stream: string,
+    readonly records: number,
+    readonly code: string,
+  ) {
+    super(`${records} records to ${stream} failed: ${code}`)
+  }
 }

@@ -4,10 +4,9 @@
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client'
 import type { ChdbConnection } from 'chdb/connection'
 import { mkdirSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ConfigError } from '../../runtime/errors.ts'
+import { loadChdb } from './chdb-loader.ts'
 
 export interface ClickHouseTarget {
   /** http(s):// URL of a server; unset means the embedded engine in dataDir. */
@@ -59,30 +58,8 @@ export function connectClickHouse(target: ClickHouseTarget): ClickHouse {
   return connectEmbedded(target.dataDir)
 }
 
-type ChdbConnectionModule = typeof import('chdb/connection')
-
-/**
- * chdb (an optional dependency) and its ~540 MB engine library are loaded at the first embedded
- * connection, never at start-up, so a role writing to a server runs where chdb is not installed (the
- * image leaves it out). A require rather than `await import()`: chdb ships CommonJS, and it keeps
- * connectClickHouse synchronous for its callers.
- */
-function loadChdb(): ChdbConnectionModule {
-  try {
-    return createRequire(import.meta.url)('chdb/connection') as ChdbConnectionModule
-  } catch (error) {
-    const code = (error as { code?: unknown }).code
-    if (code !== 'MODULE_NOT_FOUND' && code !== 'CHDB_PLATFORM') throw error
-    throw new ConfigError(
-      'the embedded ClickHouse engine needs the optional package chdb and its platform library, which this install ' +
-        'left out (npm install --include=optional, or the image built with --build-arg PULSE_EMBEDDED=1); ' +
-        'or give a server with --clickhouse URL',
-    )
-  }
-}
-
 function connectEmbedded(dataDir: string): ClickHouse {
-  const { createChdbConnection } = loadChdb()
+  const { createChdbConnection } = loadChdb('chdb/connection')
   const path = resolve(dataDir)
   mkdirSync(path, { recursive: true })
   const connection = createChdbConnection({ path })

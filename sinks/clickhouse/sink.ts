@@ -9,11 +9,10 @@ import type { Block, RejectedRow, Sink } from '../../pipeline/sink.ts'
 import type { ClickHouse } from './connection.ts'
 import { classifyInsertError, clickHouseCode, retryCause } from './errors.ts'
 import type { SinkMetrics } from './metrics.ts'
-import { backoffDelay, type RetryOptions } from '../../runtime/retry.ts'
+import { retry, worthLogging, type RetryOptions } from '../../runtime/retry.ts'
 import { errorMessage } from '../../runtime/errors.ts'
 import { migrate, type MigrationReport } from './migrate.ts'
 import { columnList, compactRows } from './compact-rows.ts'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { randomUUID } from 'node:crypto'
 
 export interface SinkOptions {
@@ -78,17 +77,9 @@ export class ClickHouseSink implements Sink {
    * transient failures are retried until they pass, and the sink reports itself unwritable meanwhile.
    */
   async retrying<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await operation()
-        this.writable = true
-        return result
-      } catch (error) {
-        const failure = classifyInsertError(error)
-        if (failure === 'bad_data' || failure === 'fatal') throw error
-        await this.waitBeforeRetry(what, error, attempt, failure === 'misconfigured')
-      }
-    }
+    const result = await retry(() => operation(), this.policy(what))
+    this.writable = true
+    return result
   }
 
   private async insertWithRetry(block: Block): Promise<'ok' | { error: string }> {
@@ -101,21 +92,36 @@ export class ClickHouseSink implements Sink {
     const token = block.token ?? randomUUID()
     const { columns, values } = compactRows(block.rows)
     const target = `${this.options.database}.${block.table} (${columnList(columns)}) SETTINGS insert_deduplication_token = '${token}'`
-    for (let attempt = 1; ; attempt++) {
-      const started = performance.now()
-      try {
+    try {
+      const seconds = await retry(async () => {
+        const started = performance.now()
         await this.clickhouse.client.insert({ table: target, values, format: 'JSONCompactEachRow' })
-        this.recordSuccess(block, (performance.now() - started) / 1000)
-        return 'ok'
-      } catch (error) {
+        return (performance.now() - started) / 1000
+      }, this.policy(block.table))
+      this.recordSuccess(block, seconds)
+      return 'ok'
+    } catch (error) {
+      if (classifyInsertError(error) !== 'bad_data') throw error
+      this.options.metrics.inserts.inc({ table: block.table, result: 'rejected' })
+      return { error: rejectionReason(error) }
+    }
+  }
+
+  /**
+   * The sink's retry policy: transport and server trouble, and a misconfiguration someone may fix
+   * (a missing grant or table), are retried without end; bad data and Pulse's own non-retriable
+   * errors are not. The pipeline upstream waits meanwhile: that is the backpressure.
+   */
+  private policy(table: string): RetryOptions {
+    return {
+      ...this.retry,
+      retriable: (error) => {
         const failure = classifyInsertError(error)
-        if (failure === 'fatal') throw error
-        if (failure === 'bad_data') {
-          this.options.metrics.inserts.inc({ table: block.table, result: 'rejected' })
-          return { error: rejectionReason(error) }
-        }
-        await this.waitBeforeRetry(block.table, error, attempt, failure === 'misconfigured')
-      }
+        return failure === 'transient' || failure === 'misconfigured'
+      },
+      cause: retryCause,
+      onRetry: (error, attempt, _delayMs, cause) => this.noteRetry(table, error, attempt, cause),
+      ...(this.options.signal === undefined ? {} : { signal: this.options.signal }),
     }
   }
 
@@ -129,18 +135,14 @@ export class ClickHouseSink implements Sink {
     metrics.lastAckTimestamp.set(Date.now() / 1000)
   }
 
-  private async waitBeforeRetry(table: string, error: unknown, attempt: number, misconfigured: boolean): Promise<void> {
-    const { metrics, logger, signal } = this.options
+  private noteRetry(table: string, error: unknown, attempt: number, cause: string): void {
+    const { metrics, logger } = this.options
     this.writable = false
     metrics.inserts.inc({ table, result: 'retried' })
-    metrics.retries.inc({ cause: retryCause(error) })
-    if (signal?.aborted === true) throw error
-    // One log line when trouble starts and then every tenth attempt, not one per retry.
-    if (attempt === 1 || attempt % 10 === 0) {
-      const log = misconfigured ? logger.error.bind(logger) : logger.warn.bind(logger)
-      log({ table, attempt, err: errorMessage(error) }, misconfigured ? 'insert refused; check the ClickHouse schema and user' : 'insert failed; retrying')
-    }
-    await sleep(backoffDelay(attempt, this.retry), undefined, signal ? { signal } : {})
+    metrics.retries.inc({ cause })
+    if (!worthLogging(attempt)) return
+    if (classifyInsertError(error) === 'misconfigured') logger.error({ table, attempt, err: errorMessage(error) }, 'insert refused; check the ClickHouse schema and user')
+    else logger.warn({ table, attempt, err: errorMessage(error) }, 'insert failed; retrying')
   }
 }
 

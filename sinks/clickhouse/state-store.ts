@@ -8,20 +8,11 @@ import avsc from 'avsc'
 import type { ClientEventHistory, IngestedAssignment, StateStore } from '../../pipeline/state.ts'
 import { schemasOf } from '../../schemas/registry.ts'
 import { columnsOf } from '../../schemas/tables.ts'
-import type { AssignmentAction, ClientEvent } from '../../schemas/types.ts'
+import type { ClientEvent, IpAssignment } from '../../schemas/types.ts'
 
 type Values = Record<string, unknown>
 
-interface AssignmentRow {
-  change_id: string
-  cidr: string
-  action: AssignmentAction
-  app: string
-  cluster: string
-  region: string
-  effective_ms: string
-  ingest_ms: string
-}
+type AssignmentRow = Omit<IpAssignment, 'effective_time'> & { effective_ms: string; ingest_ms: string }
 
 const EVENT_COLUMNS = eventColumns()
 

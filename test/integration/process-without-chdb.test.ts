@@ -58,7 +58,7 @@ describe('pulse process --clickhouse URL in an install without chDB', () => {
     install = mkdtempSync(join(tmpdir(), 'pulse-no-chdb-'))
     const embedded = embeddedClickHouse().clickhouse.embedded
     if (embedded === undefined) throw new Error('expected the embedded engine')
-    ;[server] = await Promise.all([serveEmbeddedClickHouse(embedded, 0, testLogger().logger), buildInstall(install)])
+    ;[server] = await Promise.all([serveEmbeddedClickHouse(embedded, 0, testLogger().logger, { access: 'unrestricted' }), buildInstall(install)])
   }, 300_000)
 
   afterAll(async () => {

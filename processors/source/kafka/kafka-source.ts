@@ -15,6 +15,8 @@ import { whileHeartbeating } from './heartbeats.ts'
 import { publishLag, readLag, type OwnedPartition } from './lag.ts'
 import { withRejoinHooks, type TopicPartitions } from './rejoin-hook.ts'
 import { startPosition } from './start-position.ts'
+import { COMMIT_RETRY, commitCause, lostMembership } from './commit-policy.ts'
+import { retry, worthLogging } from '../../../runtime/retry.ts'
 
 export interface KafkaSourceOptions {
   kafka: Kafka
@@ -103,19 +105,28 @@ export class KafkaSource implements Source {
     this.lagTimer = setInterval(() => void this.updateLag(), this.options.lagIntervalMs ?? 2000)
   }
 
-  /** Commits the offset after `position` (Kafka stores the next offset to read). */
+  /** Commits the offset after `position` (Kafka stores the next offset to read); see commit-policy.ts. */
   async commit(stream: string, partition: string, position: string): Promise<void> {
-    if (!this.owned.has(`${stream}/${partition}`)) {
+    const key = `${stream}/${partition}`
+    if (!this.owned.has(key)) {
       this.options.logger.debug({ topic: stream, partition, position }, 'not committing a partition this process no longer owns')
       return
     }
+    const offsets = [{ topic: stream, partition: Number(partition), offset: (BigInt(position) + 1n).toString() }]
     try {
-      await this.consumer.commitOffsets([{ topic: stream, partition: Number(partition), offset: (BigInt(position) + 1n).toString() }])
+      await retry(() => this.consumer.commitOffsets(offsets), {
+        ...COMMIT_RETRY,
+        retriable: (error) => !lostMembership(error) && this.owned.has(key),
+        cause: commitCause,
+        onRetry: (error, attempt, _delayMs, cause) => {
+          this.options.metrics.retries.inc({ cause })
+          if (worthLogging(attempt)) this.options.logger.warn({ topic: stream, partition, position, attempt, err: errorMessage(error) }, 'Kafka offset commit failed; retrying')
+        },
+      })
     } catch (error) {
-      // Not fatal: ClickHouse already holds this commit, and a partition's next owner resumes after
-      // ClickHouse's position when it is ahead of Kafka's (start-position.ts).
-      this.options.metrics.retries.inc({ cause: 'kafka_commit_failed' })
-      this.options.logger.warn({ topic: stream, partition, position, err: errorMessage(error) }, 'Kafka offset commit failed; ClickHouse holds the position')
+      if (!lostMembership(error) && this.owned.has(key)) throw new Error(`Kafka offset commit for ${key} failed: ${errorMessage(error)}`, { cause: error })
+      this.options.metrics.retries.inc({ cause: 'kafka_commit_partition_moved' })
+      this.options.logger.info({ topic: stream, partition, position, err: errorMessage(error) }, 'partition moved before its offset was committed; ClickHouse holds the position for its next owner')
     }
   }
 

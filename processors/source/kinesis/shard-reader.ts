@@ -1,9 +1,10 @@
 // Reads one shard in order, from just after its checkpoint, handing each batch to the pipeline and
 // waiting for it before fetching more (that wait is the backpressure). Respects the API's limit of
 // five GetRecords calls per second per shard, renews expired iterators from the last position it
-// handed over, and backs off on throttling or transport errors.
+// handed over, and backs off on throttling or transport errors (one retry policy, runtime/retry.ts).
 import {
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type GetShardIteratorCommandInput,
   type KinesisClient,
@@ -12,7 +13,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { BatchHandler, SourceRecord } from '../../../pipeline/source.ts'
-import { backoffDelay } from '../../../runtime/retry.ts'
+import { retry, worthLogging, type RetryOptions } from '../../../runtime/retry.ts'
 import { errorMessage } from '../../../runtime/errors.ts'
 import type { SourceMetrics } from '../metrics.ts'
 
@@ -35,51 +36,71 @@ export interface ShardReaderOptions {
 
 /** Resolves 'ended' when the shard is closed and fully read, 'stopped' when aborted. */
 export async function readShard(options: ShardReaderOptions): Promise<'ended' | 'stopped'> {
-  const { signal, stream, shardId } = options
-  let lastPosition = options.after
-  let iterator: string | undefined
-  let failures = 0
+  const { signal } = options
+  const cursor: Cursor = { iterator: undefined, lastPosition: options.after }
   while (!signal.aborted) {
     const callStarted = Date.now()
-    let records: SourceRecord[]
-    let nextIterator: string | undefined
-    let idle: boolean
+    let response: GetRecordsCommandOutput
     try {
-      iterator ??= await openIterator(options, lastPosition)
-      const response = await options.client.send(
-        new GetRecordsCommand({ ShardIterator: iterator, Limit: options.maxRecordsPerCall }),
-        { abortSignal: signal },
-      )
-      failures = 0
-      options.onHealth(true)
-      records = (response.Records ?? []).map(toSourceRecord)
-      options.metrics.millisBehind.set({ stream, shard: shardId }, response.MillisBehindLatest ?? 0)
-      nextIterator = response.NextShardIterator
-      idle = records.length === 0 || response.MillisBehindLatest === 0
+      response = await retry(() => getRecords(options, cursor), readPolicy(options))
     } catch (error) {
       if (isAborted(signal)) break
-      failures++
-      iterator = isExpired(error) ? undefined : iterator
-      if (!isExpired(error) && !isThrottled(error)) options.onHealth(false)
-      options.metrics.retries.inc({ cause: errorName(error) })
-      if (failures === 1 || failures % 20 === 0) {
-        options.logger.warn({ stream, shard: shardId, failures, err: errorMessage(error) }, 'GetRecords failed; retrying')
-      }
-      await pause(backoffDelay(failures, { attempts: Infinity, initialDelayMs: 250, maxDelayMs: 5000 }), signal)
-      continue
+      throw error
     }
-    // Outside the try: a failing handler is the pipeline's failure, not a read to retry (retrying
+    options.onHealth(true)
+    const records = (response.Records ?? []).map(toSourceRecord)
+    options.metrics.millisBehind.set({ stream: options.stream, shard: options.shardId }, response.MillisBehindLatest ?? 0)
+    const idle = records.length === 0 || response.MillisBehindLatest === 0
+    // Outside the retry: a failing handler is the pipeline's failure, not a read to retry (retrying
     // would hand the same records over twice).
     if (records.length > 0) {
-      options.metrics.records.inc({ stream }, records.length)
-      await options.handler({ stream, partition: shardId, records })
-      lastPosition = records[records.length - 1]?.position ?? lastPosition
+      options.metrics.records.inc({ stream: options.stream }, records.length)
+      await options.handler({ stream: options.stream, partition: options.shardId, records })
+      cursor.lastPosition = records[records.length - 1]?.position ?? cursor.lastPosition
     }
-    if (nextIterator === undefined) return 'ended'
-    iterator = nextIterator
+    if (response.NextShardIterator === undefined) return 'ended'
+    cursor.iterator = response.NextShardIterator
     await pause(idle ? options.pollIntervalMs : MIN_CALL_INTERVAL_MS - (Date.now() - callStarted), signal)
   }
   return 'stopped'
+}
+
+interface Cursor {
+  iterator: string | undefined
+  /** The last position handed over: an expired iterator is renewed from just after it. */
+  lastPosition: string | undefined
+}
+
+async function getRecords(options: ShardReaderOptions, cursor: Cursor): Promise<GetRecordsCommandOutput> {
+  cursor.iterator ??= await openIterator(options, cursor.lastPosition)
+  try {
+    return await options.client.send(new GetRecordsCommand({ ShardIterator: cursor.iterator, Limit: options.maxRecordsPerCall }), { abortSignal: options.signal })
+  } catch (error) {
+    if (isExpired(error)) cursor.iterator = undefined
+    throw error
+  }
+}
+
+/**
+ * The reader's retry policy: every failure is retried until the reader is stopped (throttling,
+ * an expired iterator, the stream unreachable). Throttling and expiry are normal; anything else
+ * marks the source disconnected for /readyz until a read succeeds.
+ */
+function readPolicy(options: ShardReaderOptions): RetryOptions {
+  const { stream, shardId, signal } = options
+  return {
+    attempts: Infinity,
+    initialDelayMs: 250,
+    maxDelayMs: 5000,
+    signal,
+    retriable: () => !isAborted(signal),
+    cause: errorName,
+    onRetry: (error, attempt, _delayMs, cause) => {
+      if (!isExpired(error) && !isThrottled(error)) options.onHealth(false)
+      options.metrics.retries.inc({ cause })
+      if (worthLogging(attempt)) options.logger.warn({ stream, shard: shardId, failures: attempt, err: errorMessage(error) }, 'GetRecords failed; retrying')
+    },
+  }
 }
 
 async function openIterator(options: ShardReaderOptions, after: string | undefined): Promise<string> {

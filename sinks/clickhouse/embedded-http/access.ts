@@ -10,7 +10,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { Session } from 'chdb'
+import type { Session } from 'chdb'
+import { loadChdb } from '../chdb-loader.ts'
 import { pulseUsers, readUsersFile, type ClickHouseUser } from '../../../infra/clickhouse/users.ts'
 
 /** The role of the pipeline itself: what `default` could do before roles existed. */
@@ -61,7 +62,7 @@ export function openEmbeddedAccess(dataDir: string): EmbeddedAccess {
   writeFileSync(join(configDir, 'config.xml'), `<clickhouse><user_scripts_path>${join(configDir, 'no-user-scripts')}/</user_scripts_path><user_directories><users_xml><path>${join(configDir, 'users.xml')}</path></users_xml></user_directories></clickhouse>\n`)
   let session: Session
   try {
-    session = new Session(resolve(dataDir), { connectionArgs: [`--config-file=${join(configDir, 'config.xml')}`] })
+    session = new (loadChdb('chdb').Session)(resolve(dataDir), { connectionArgs: [`--config-file=${join(configDir, 'config.xml')}`] })
   } catch (error) {
     rmSync(configDir, { recursive: true, force: true })
     throw error

@@ -3,7 +3,8 @@
 // sink's inserts or holds them up (on one session chDB runs one query at a time: that is why a
 // sleepEachRow query through the old interface stalled ingestion). A fresh session also means no
 // SET, role or parameter of one request can leak into the next. Opening one costs about a millisecond.
-import { Session } from 'chdb'
+import type { Session } from 'chdb'
+import { loadChdb } from '../chdb-loader.ts'
 import type { RoleLimits } from './access.ts'
 import { literal } from './statement.ts'
 
@@ -23,7 +24,7 @@ export function openRequestSession(path: string, limits: RoleLimits): RequestSes
     ...(limits.maxExecutionTime === undefined ? [] : [`--max_execution_time=${limits.maxExecutionTime}`]),
     ...(limits.maxMemoryUsage === undefined ? [] : [`--max_memory_usage=${limits.maxMemoryUsage}`]),
   ]
-  const session = new Session(path, { connectionArgs: args })
+  const session = new (loadChdb('chdb').Session)(path, { connectionArgs: args })
   return {
     session,
     probe: async (sql) => {

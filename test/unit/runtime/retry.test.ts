@@ -1,7 +1,7 @@
 // The retry helper: full-jitter backoff under a cap, and which errors it retries how often.
 
 import { describe, expect, it } from 'vitest'
-import { backoffDelay, retry, type RetryOptions } from '../../../runtime/retry.ts'
+import { backoffDelay, retry, worthLogging, type RetryOptions } from '../../../runtime/retry.ts'
 import { PulseError } from '../../../runtime/errors.ts'
 
 const base = { attempts: 5, initialDelayMs: 100, maxDelayMs: 1000 } satisfies RetryOptions
@@ -112,6 +112,18 @@ describe('retry', () => {
       ['server restarting', 1, 1],
       ['server restarting', 2, 2],
     ])
+  })
+
+  it("labels each retry with the policy's cause, and 'other' without one", async () => {
+    const causes: string[] = []
+    const failOnce = (): ((attempt: number) => Promise<void>) => (attempt) => (attempt === 1 ? Promise.reject(transient()) : Promise.resolve())
+    await retry(failOnce(), fast({ cause: (error) => `cause_${(error as Error).message.split(' ')[0] ?? ''}`, onRetry: (_e, _a, _d, cause) => causes.push(cause) }))
+    await retry(failOnce(), fast({ onRetry: (_e, _a, _d, cause) => causes.push(cause) }))
+    expect(causes).toEqual(['cause_server', 'other'])
+  })
+
+  it('logs the first failure and every tenth, not each one', () => {
+    expect([1, 2, 9, 10, 11, 20].map(worthLogging)).toEqual([true, false, false, true, false, true])
   })
 
   it('does not call onRetry when it gives up', async () => {

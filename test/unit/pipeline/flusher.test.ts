@@ -1,0 +1,87 @@
+// The commit protocol, against in-memory implementations of the interfaces it meets: the intent is
+// recorded before the insert, the position committed (in the store, then at the source) only after
+// it, tokens name (table, source, partition, range), and rows the sink refuses become dead letters
+// with the same column meanings as every other stage's.
+import { describe, expect, it } from 'vitest'
+import pino from 'pino'
+import { Histogram, Registry } from 'prom-client'
+import type { Checkpoint, CheckpointStore } from '../../../pipeline/checkpoint.ts'
+import { Flusher } from '../../../pipeline/flusher.ts'
+import { PartitionSegments } from '../../../pipeline/segments.ts'
+import type { Block, RejectedRow, Sink } from '../../../pipeline/sink.ts'
+import type { Source } from '../../../pipeline/source.ts'
+import { columnsOf } from '../../../schemas/tables.ts'
+
+const T0 = 1_700_000_000_000
+
+function parts(refuse: (block: Block) => RejectedRow[] = () => []) {
+  const journal = { events: [] as string[] }
+  const blocks: Block[] = []
+  const checkpoints: Checkpoint[] = []
+  const sink: Sink = {
+    isWritable: true,
+    write: (block) => {
+      journal.events.push(`insert ${block.table}`)
+      blocks.push(block)
+      return Promise.resolve(refuse(block))
+    },
+    retrying: (_what, operation) => operation(),
+  }
+  const store: CheckpointStore = {
+    load: () => Promise.resolve(new Map()),
+    write: (written) => {
+      for (const checkpoint of written) journal.events.push(checkpoint.pending === undefined ? `commit ${checkpoint.position ?? ''}` : `intent ${checkpoint.pending.from}-${checkpoint.pending.to}`)
+      checkpoints.push(...written)
+      return Promise.resolve()
+    },
+  }
+  const source: Source = {
+    name: 'kafka',
+    isConnected: true,
+    start: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+    commit: (stream, partition, position) => {
+      journal.events.push(`source ${stream}/${partition}@${position}`)
+      return Promise.resolve()
+    },
+  }
+  const segments = new PartitionSegments({ batchRows: 100, flushIntervalMs: 1000 })
+  const freshness = new Histogram({ name: 'freshness_seconds', help: 'test', labelNames: ['table'], registers: [new Registry()] })
+  const flusher = new Flusher({ source, segments, sink, store, freshness, logger: pino({ level: 'silent' }), rollups: [], dedup: true, kindOf: () => 'client_event' })
+  return { journal, blocks, checkpoints, segments, flusher }
+}
+
+describe('Flusher', () => {
+  it('records the intent, inserts, commits to the store and then to the source, in that order', async () => {
+    const { journal, segments, flusher } = parts()
+    segments.append('clicks/3', '10', [{ table: 'client_events', row: { source_position: '10' } }], T0)
+    segments.append('clicks/3', '11', [{ table: 'client_events', row: { source_position: '11' } }], T0)
+    await flusher.flush(true)
+    expect(journal.events).toEqual(['intent 10-11', 'insert client_events', 'commit 11', 'source clicks/3@11'])
+  })
+
+  it('gives a replayed range the same token, and another range another one', async () => {
+    const first = parts()
+    const second = parts()
+    for (const { segments, flusher } of [first, second]) {
+      segments.append('clicks/3', '10', [{ table: 'client_events', row: {} }], T0)
+      await flusher.flush(true)
+    }
+    first.segments.append('clicks/3', '12', [{ table: 'client_events', row: {} }], T0)
+    await first.flusher.flush(true)
+    expect(first.blocks[0]?.token).toBe(second.blocks[0]?.token)
+    expect(first.blocks[1]?.token).not.toBe(first.blocks[0]?.token)
+  })
+
+  it('dead-letters refused rows with the record kind, the bare partition and the row position', async () => {
+    const { blocks, segments, flusher } = parts((block) => (block.table === 'client_events' ? [{ table: block.table, row: block.rows[0] ?? {}, error: 'Code: 53. type mismatch' }] : []))
+    segments.append('clicks/3', '10', [{ table: 'client_events', row: { source_position: '10' } }], T0)
+    await flusher.flush(true)
+    const letters = blocks.filter((block) => block.table === 'dead_letters')
+    expect(letters).toHaveLength(1)
+    const [letter] = letters[0]?.rows ?? []
+    expect(Object.keys(letter ?? {})).toEqual(columnsOf('dead_letters').map(([name]) => name))
+    expect(letter).toMatchObject({ stage: 'sink', reason: 'sink_rejected', kind: 'client_event', stream: 'clicks', partition: '3', position: '10', source: 'kafka' })
+    expect(String(letter?.detail)).toBe('client_events: Code: 53. type mismatch')
+  })
+})
