@@ -158,7 +158,7 @@ export class Flusher {
   private token(table: string, segment: Segment): string | undefined {
     if (!this.options.dedup) return undefined
     // A snapshot block covers no records, so its range alone could equal a one-record block's.
-    const kind = segment.snapshot === true ? '|snapshot' : ''
+    const kind = segment.snapshot === undefined ? '' : `|${segment.snapshot}`
     const identity = `${table}|${this.options.source.name}|${segment.partition}|${segment.from}|${segment.to}${kind}`
     return createHash('sha256').update(identity).digest('hex').slice(0, 40)
   }

@@ -16,8 +16,12 @@ export interface Segment {
   tables: Map<string, TableRows>
   /** The partition's processing state after the record at `to`, kept with the checkpoint as JSON. */
   state: object | undefined
-  /** Rows describing state at `to` (open sessions on stop) rather than records: a block of its own. */
-  snapshot?: true
+  /**
+   * Rows describing state at `to` rather than records (open sessions on stop, sessions an idle
+   * partition timed out): a block of its own, and this label tells its token from a record block's
+   * and from other snapshots at the same position.
+   */
+  snapshot?: string
 }
 
 export interface SegmentPolicy {
@@ -74,10 +78,10 @@ export class PartitionSegments {
    * a block of their own, after the partition's open block. Skipped while a forced cut is pending:
    * that partition's rows are not written now but replayed, and the snapshot with them.
    */
-  appendSnapshot(partition: string, position: string, rows: readonly DerivedRow[], now: number, state?: object): void {
+  appendSnapshot(partition: string, position: string, rows: readonly DerivedRow[], now: number, state?: object, label = 'snapshot'): void {
     if (this.forcedCuts.has(partition) || rows.length === 0) return
     this.sealPartition(partition)
-    const segment: Segment = { partition, from: position, to: position, records: 0, rowCount: 0, openedAt: now, tables: new Map(), state, snapshot: true }
+    const segment: Segment = { partition, from: position, to: position, records: 0, rowCount: 0, openedAt: now, tables: new Map(), state, snapshot: label }
     for (const derived of rows) segment.rowCount += addRow(segment, derived)
     this.buffered += segment.rowCount
     this.sealed.push(segment)

@@ -16,6 +16,8 @@ export interface ClientProcessingSettings extends ClockSettings {
   enrichHoldBackMs: number
   sessionTimeoutMs: number
   careRebufferRatio: number
+  /** Without events this long (processing time), the partition's watermark follows the clock; 0 or absent: never. */
+  idleTimeoutMs?: number
 }
 
 /**
@@ -65,6 +67,12 @@ export class ClientPartition {
     rows.push(...this.sweepTimeouts())
     this.sweepCells(this.clock.highestEventTime)
     return { rows, arrival }
+  }
+
+  /** The partition has been quiet: event time follows the clock to `nowMs`, and sessions idle past their timeout end. */
+  idle(nowMs: number): DerivedRow[] {
+    this.clock.advanceTo(nowMs)
+    return this.sweepTimeouts()
   }
 
   /** Applies an event to the state only, as when restoring from rows already written. */

@@ -18,6 +18,8 @@ export class ClientPartitions {
   private readonly states = new Map<string, ClientPartition>()
   /** Last position handed over per partition, where shutdown rows are attached. */
   private readonly lastPositions = new Map<string, string>()
+  /** When each partition last handed over records (processing time), for idleness. */
+  private readonly lastActive = new Map<string, number>()
 
   constructor(
     private readonly settings: ClientProcessingSettings,
@@ -37,8 +39,26 @@ export class ClientPartitions {
   }
 
   /** Records that the partition's records up to `position` have been processed. */
-  processedUpTo(key: string, position: string): void {
+  processedUpTo(key: string, position: string, nowMs = Date.now()): void {
     this.lastPositions.set(key, position)
+    this.lastActive.set(key, nowMs)
+  }
+
+  /**
+   * The rows partitions quiet for the idle timeout now owe: their watermark follows the clock, so
+   * sessions past their timeout end. Each partition's rows come at its last position read.
+   */
+  idleSweeps(nowMs: number): (OpenSessions & { key: string })[] {
+    const idleMs = this.settings.idleTimeoutMs ?? 0
+    if (idleMs <= 0) return []
+    const sweeps: (OpenSessions & { key: string })[] = []
+    for (const [key, state] of this.states) {
+      const position = this.lastPositions.get(key)
+      if (position === undefined || (this.lastActive.get(key) ?? 0) + idleMs > nowMs) continue
+      const rows = state.idle(nowMs)
+      if (rows.length > 0) sweeps.push({ key, position, rows, state: { highestEventTime: state.clock.highestEventTime } })
+    }
+    return sweeps
   }
 
   /** A partition arrives with its checkpoint: its state is rebuilt from what the sink holds. */
@@ -48,6 +68,7 @@ export class ClientPartitions {
     // Sessions restored here are written on shutdown even if no new record arrives for the partition.
     const key = partitionKey(stream, partition)
     if (checkpoint.position !== undefined && !this.lastPositions.has(key)) this.lastPositions.set(key, checkpoint.position)
+    this.lastActive.set(key, Date.now())
     const applied = await restoreClientPartition(this.store, checkpoint, state, stateHorizonMs(this.settings))
     this.logger.info({ stream, partition, position: checkpoint.position, events: applied, openSessions: state.sessions.size }, 'partition state restored')
   }
@@ -59,6 +80,7 @@ export class ClientPartitions {
   forget(key: string): void {
     this.states.delete(key)
     this.lastPositions.delete(key)
+    this.lastActive.delete(key)
   }
 
   keys(): IterableIterator<string> {

@@ -45,6 +45,8 @@ export interface StreamProcessorOptions {
 }
 
 const TICK_MS = 100
+/** How often quiet partitions are looked at (their sessions time out by the second anyway). */
+const IDLE_CHECK_MS = 1000
 
 export class StreamProcessor {
   readonly metrics: ProcessorMetrics
@@ -56,6 +58,7 @@ export class StreamProcessor {
   private readonly maxBufferedRows: number
   private ticker: NodeJS.Timeout | undefined
   private failed = false
+  private nextIdleCheck = 0
 
   constructor(private readonly options: StreamProcessorOptions) {
     this.metrics = createProcessorMetrics(options.registry)
@@ -211,6 +214,21 @@ export class StreamProcessor {
     this.options.bufferedRows.set(this.segments.bufferedRows)
     const watermarks = this.clientPartitions.watermarks()
     if (watermarks.length > 0) this.metrics.watermarkDelay.set(Math.max(0, (Date.now() - Math.min(...watermarks)) / 1000))
-    if (this.segments.hasDue(Date.now())) this.kickFlush()
+    const now = Date.now()
+    if (now >= this.nextIdleCheck) this.sweepIdle(now)
+    if (this.segments.hasDue(now)) this.kickFlush()
+  }
+
+  /**
+   * Quiet partitions' watermarks follow the clock, so the sessions they hold end without a new event.
+   * Those rows describe state, not records: each sweep is a block of its own at the last position,
+   * labelled with the sweep's time (replayed differently after a crash, they land in tables that keep
+   * the latest row per session).
+   */
+  private sweepIdle(now: number): void {
+    this.nextIdleCheck = now + IDLE_CHECK_MS
+    for (const sweep of this.clientPartitions.idleSweeps(now)) {
+      this.segments.appendSnapshot(sweep.key, sweep.position, sweep.rows, now, sweep.state, `idle@${now}`)
+    }
   }
 }

@@ -73,6 +73,7 @@ export const configSchema = z
         sessionTimeoutMs: z.number().int().min(1000).default(300_000).describe('A playback session with no event for this long (by the watermark) ends.'),
         careRebufferRatio: z.number().min(0).max(1).default(0.05).describe('A session rebuffering more than this share of its time went bad.'),
         enrichHoldBackMs: z.number().int().min(0).default(6000).describe('Flows wait this long after reaching the stream, so IP assignments sent a little after them still attribute them.'),
+        idleTimeoutMs: z.number().int().min(0).default(30_000).describe('A partition without events this long lets its watermark follow the clock, so its sessions still time out (0: never).'),
       })
       .strict()
       .prefault({}),
@@ -132,6 +133,7 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'processing.sessionTimeoutMs', flag: 'session-timeout-ms', env: 'PULSE_SESSION_TIMEOUT_MS', type: 'number' },
   { path: 'processing.careRebufferRatio', flag: 'care-rebuffer-ratio', env: 'PULSE_CARE_REBUFFER_RATIO', type: 'number' },
   { path: 'processing.enrichHoldBackMs', flag: 'enrich-hold-back-ms', env: 'PULSE_ENRICH_HOLD_BACK_MS', type: 'number' },
+  { path: 'processing.idleTimeoutMs', flag: 'idle-timeout-ms', env: 'PULSE_IDLE_TIMEOUT_MS', type: 'number' },
   { path: 'http.metricsPort', flag: 'metrics-port', env: 'PULSE_METRICS_PORT', type: 'number' },
   { path: 'http.queryPort', flag: 'query-port', env: 'PULSE_QUERY_PORT', type: 'number' },
   { path: 'http.queryAllowedOrigins', flag: 'query-allowed-origins', env: 'PULSE_QUERY_ALLOWED_ORIGINS', type: 'list' },

@@ -39,6 +39,14 @@ export class PartitionClock {
     return Math.floor(eventTime / this.settings.windowMs) * this.settings.windowMs
   }
 
+  /**
+   * Moves event time on without an event: an idle partition's watermark follows the clock (Flink's
+   * withIdleness), or its sessions would never time out. Never moves it back.
+   */
+  advanceTo(timeMs: number): void {
+    if (timeMs > this.highest) this.highest = timeMs
+  }
+
   /** Classifies the event against the watermark before it, then lets it advance the watermark. */
   observe(eventTime: number): Arrival {
     const windowEnd = this.windowStart(eventTime) + this.settings.windowMs

@@ -316,9 +316,9 @@ describe('snapshots', () => {
     segments.append('s/0', '7', rows('7'), T0)
     segments.appendSnapshot('s/0', '7', [session('a'), session('b')], T0, { highestEventTime: 5 })
     const sealed = segments.takeSealed(T0)
-    expect(sealed.map((segment) => [segment.from, segment.to, segment.snapshot === true, segment.rowCount])).toEqual([
-      ['7', '7', false, 1],
-      ['7', '7', true, 2],
+    expect(sealed.map((segment) => [segment.from, segment.to, segment.snapshot ?? 'records', segment.rowCount])).toEqual([
+      ['7', '7', 'records', 1],
+      ['7', '7', 'snapshot', 2],
     ])
     expect(sealed[1]?.state).toEqual({ highestEventTime: 5 })
     expect(segments.bufferedRows).toBe(3)
