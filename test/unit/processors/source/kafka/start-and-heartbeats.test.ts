@@ -1,10 +1,10 @@
 // The Kafka source's decisions that need no broker: where an assigned partition resumes, and
 // heartbeating while a slow batch handler waits.
 import { describe, expect, it, vi } from 'vitest'
-import { startPosition } from '../../../processors/source/kafka/start-position.ts'
-import { isGroupChange, whileHeartbeating } from '../../../processors/source/kafka/heartbeats.ts'
-import { createLogger } from '../../../runtime/logger.ts'
-import type { Checkpoint } from '../../../pipeline/checkpoint.ts'
+import { startPosition } from '../../../../../processors/source/kafka/start-position.ts'
+import { isGroupChange, whileHeartbeating } from '../../../../../processors/source/kafka/heartbeats.ts'
+import { createLogger } from '../../../../../runtime/logger.ts'
+import type { Checkpoint } from '../../../../../pipeline/checkpoint.ts'
 
 const at = (position: string | undefined): Checkpoint => ({ source: 'kafka', stream: 't', partition: '0', position, pending: undefined, state: '' })
 

@@ -3,7 +3,7 @@
 // else is a retry with a cause label, wrapped or not by kafkajs's retrier.
 import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSProtocolError } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
-import { commitCause, lostMembership } from '../../../../processors/source/kafka/commit-policy.ts'
+import { commitCause, lostMembership } from '../../../../../processors/source/kafka/commit-policy.ts'
 
 const protocol = (type: string): Error => new KafkaJSProtocolError(Object.assign(new Error(type), { type, code: 0, retriable: false }))
 
