@@ -20,6 +20,7 @@ const EXTRA_FLAGS = {
   since: { type: 'string' },
   param: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
+  verbose: { type: 'boolean', short: 'v' },
 } as const
 
 export function parseCommandLine(argv: readonly string[]): ParsedArgs {

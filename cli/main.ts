@@ -40,9 +40,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (parsed.command) {
       case 'run':
         return await runAll(runtime, process.stdout)
-      case 'query':
-        await runQuery(config, parsed.positionals.join(' '), stringFlag(parsed.flags.format) ?? 'PrettyCompactMonoBlock', process.stdout)
+      case 'query': {
+        const written = await runQuery(config, parsed.positionals.join(' '), stringFlag(parsed.flags.format) ?? 'PrettyCompactMonoBlock', process.stdout)
+        // An empty result prints nothing in most formats: say so, on stderr so a pipe stays clean.
+        if (written === 0) process.stderr.write('0 rows\n')
         return 0
+      }
       case 'report': {
         const request = { name: parsed.positionals[0], since: stringFlag(parsed.flags.since), params: parsed.params ?? [] }
         await runReport(config, { ...request, format: stringFlag(parsed.flags.format) ?? 'PrettyCompactMonoBlock' }, process.stdout)
@@ -69,10 +72,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2
     }
     const message = error instanceof Error ? error.message : String(error)
-    logger.error({ err: error }, message)
-    process.stderr.write(`pulse: ${message}\n`)
+    // A query's or report's error is the user's SQL or parameters: one line, the details on request.
+    const interactive = parsed.command === 'query' || parsed.command === 'report'
+    if (!interactive || parsed.flags.verbose === true) logger.error({ err: error }, message)
+    process.stderr.write(`pulse: ${oneLine(message)}\n`)
     return 1
   }
+}
+
+/** ClickHouse's messages can span lines (a stack trace of its own); the first one says what went wrong. */
+function oneLine(message: string): string {
+  return message.split('\n')[0]?.trim() ?? message
 }
 
 function stringFlag(value: string | boolean | undefined): string | undefined {

@@ -1,8 +1,9 @@
-// The help text, built from the settings table so every flag is listed with its environment variable.
-import { SETTING_BINDINGS } from '../runtime/config.ts'
+// The help text; every setting is listed from the configuration schema with its description,
+// default, allowed values and environment variable (setting-help.ts).
+import { settingsHelp } from './setting-help.ts'
 
 export function usage(): string {
-  const settings = SETTING_BINDINGS.map((binding) => `  --${binding.flag.padEnd(22)} ${binding.env}`).join('\n')
+  const settings = settingsHelp()
   return `pulse: real-time event pipeline (Kinesis or Kafka in, ClickHouse out)
 
 Usage:
@@ -23,7 +24,7 @@ Usage:
                                        Pulse against the naive baseline, ClickHouse's Kafka
                                        engine and the ceiling (= npm run bench; BENCHMARKS.md)
 
-Settings (flag, environment variable; also keys of a --config YAML/JSON file):
+Settings (flag, what it does, default and environment variable; also keys of a --config YAML/JSON file):
 ${settings}
   --no-dedup                 same as --dedup false
   --config PATH              YAML or JSON file with settings
