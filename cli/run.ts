@@ -10,6 +10,7 @@ import { openEmbeddedAccess, serveEmbeddedClickHouse } from '../sinks/clickhouse
 import { writeRunFile } from './run-file.ts'
 import { mkdirSync } from 'node:fs'
 import { formatStatus, readTotals, type Totals } from './status.ts'
+import { formatSummary, outcomeOf, rawRowsSince } from './summary.ts'
 import { openSink, openStreams, streamProcessor, type Runtime } from './roles.ts'
 import { stopSignal } from './signals.ts'
 import { errorMessage } from '../runtime/errors.ts'
@@ -78,11 +79,16 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
       return fail(fatal)
     }
     await driving.catch(() => undefined)
-    await catchUp(runtime, () => processor.recordsProcessed)
+    out.write(`stopping… (flushing ${processor.bufferedRows.toLocaleString('en-US')} rows; Ctrl-C again to abort)\n`)
+    // Someone pressed Ctrl-C: stop now; what is still on the stream waits there for the next run.
+    // At the end of --duration, the processor first catches up with what was produced.
+    if (!stopping.byUser) await catchUp(runtime, () => processor.recordsProcessed)
     await processor.stop()
     await transport.close()
     const totals = await readTotals(registry, processor.recordsProcessed)
-    out.write(summary(totals, (Date.now() - start) / 1000, config.clickhouse.database))
+    const rows = await rawRowsSince(sinkParts.clickhouse.client, config.clickhouse.database, start)
+    const dataDir = config.clickhouse.url === undefined ? config.clickhouse.dataDir : undefined
+    out.write(formatSummary(outcomeOf(totals), (Date.now() - start) / 1000, rows, { database: config.clickhouse.database, dataDir }))
   } catch (error) {
     fatal ??= error
   } finally {
@@ -117,14 +123,4 @@ async function catchUp(runtime: Runtime, processed: () => number): Promise<void>
     await sleep(200)
   }
   runtime.logger.warn('stopping before the processor caught up; the rest stays on the stream for the next run')
-}
-
-function summary(totals: Totals, seconds: number, database: string): string {
-  return [
-    '',
-    `Pulse ran ${seconds.toFixed(1)} s: produced ${totals.produced.toLocaleString('en-US')} records, processed ${totals.processed.toLocaleString('en-US')},`,
-    `wrote ${totals.rowsWritten.toLocaleString('en-US')} rows to ClickHouse, ${totals.deadLetters.toLocaleString('en-US')} dead letters.`,
-    `Try: npx pulse query "SELECT event_type, count() FROM ${database}.client_events GROUP BY event_type ORDER BY 2 DESC"`,
-    '',
-  ].join('\n')
 }

@@ -8,6 +8,12 @@ export interface Totals {
   processed: number
   rowsWritten: number
   deadLetters: number
+  /** Client events dropped as repeats of an id already seen. */
+  duplicates: number
+  /** Events stored but past their window's allowed lateness: in the raw table and dead_letters, in no aggregate. */
+  tooLate: number
+  /** Records rejected (dead letters other than too_late): in no table but dead_letters. */
+  rejected: number
   /** Largest MillisBehindLatest over the Kinesis shards. */
   behindMs: number
   /** Kafka consumer lag: records on this process's partitions not yet committed (absent: 0). */
@@ -28,6 +34,9 @@ export async function readTotals(registry: Registry, processed: number): Promise
     processed,
     rowsWritten: sum('pulse_sink_rows_total', (labels) => labels.table !== 'checkpoints'),
     deadLetters: sum('pulse_dead_letters_total'),
+    duplicates: sum('pulse_duplicate_events_total'),
+    tooLate: sum('pulse_late_events_total', (labels) => labels.arrival === 'too_late'),
+    rejected: sum('pulse_dead_letters_total', (labels) => labels.reason !== 'too_late'),
     behindMs: Math.max(0, ...values('pulse_kinesis_millis_behind_latest').map((value) => value.value)),
     lagRecords: sum('pulse_kafka_consumer_lag_records'),
     bufferedRows: sum('pulse_sink_buffered_rows'),

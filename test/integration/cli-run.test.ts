@@ -39,6 +39,48 @@ describe('pulse run on the embedded default', () => {
     expect(Number(known.stdout.trim())).toBeGreaterThan(0.5)
   })
 
+  it('sums up every produced record in named outcomes that match the tables', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pulse-summary-'))
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }))
+    // No allowed lateness: the generator's late sends become too_late dead letters; its repeats, duplicates.
+    const running = spawnPulse(['run', '--duration', '8', '--data-dir', dataDir, '--allowed-lateness-ms', '0', '--out-of-orderness-ms', '0', ...FREE_PORTS])
+    onTestFinished(() => {
+      running.child.kill('SIGKILL')
+    })
+    expect(await running.exited).toBe(0)
+    const output = running.output()
+    const number = (pattern: RegExp): number => Number((pattern.exec(output)?.[1] ?? 'NaN').replaceAll(',', ''))
+    const produced = number(/produced ([\d,]+) records:/)
+    const aggregated = number(/([\d,]+) stored and aggregated/)
+    const tooLate = number(/([\d,]+) stored too late/)
+    const duplicates = number(/([\d,]+) duplicate ids dropped/)
+    const rejected = number(/([\d,]+) rejected to dead_letters/)
+    const unprocessed = /([\d,]+) left on the stream/.test(output) ? number(/([\d,]+) left on the stream/) : 0
+    expect(aggregated + tooLate + duplicates + rejected + unprocessed).toBe(produced)
+    expect(tooLate).toBeGreaterThan(0)
+    expect(duplicates).toBeGreaterThan(0)
+    const rows = (table: string): number => number(new RegExp(`${table} ([\\d,]+)`))
+    expect(rows('client_events') + rows('network_flows') + rows('ip_assignments')).toBe(aggregated + tooLate)
+    expect(rows('dead_letters')).toBe(tooLate + rejected)
+    expect(await countRows(dataDir, 'dead_letters')).toBe(tooLate + rejected)
+    expect(output).toContain(`npx pulse query --data-dir ${dataDir} "SELECT`)
+  })
+
+  it('stops within 3 s of Ctrl-C when nothing is pending, and says it is stopping', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pulse-ctrl-c-'))
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }))
+    const running = spawnPulse(['run', '--data-dir', dataDir, '--client-rate', '0', '--flow-rate', '0', ...FREE_PORTS])
+    onTestFinished(() => {
+      running.child.kill('SIGKILL')
+    })
+    await pollUntil(() => Promise.resolve(running.output()), (text) => /\[\s+2s\] \| produced/.test(text), { what: 'the status line', timeoutMs: 90_000 })
+    const interrupted = Date.now()
+    running.child.kill('SIGINT')
+    expect(await running.exited).toBe(0)
+    expect(Date.now() - interrupted).toBeLessThan(3000)
+    expect(running.output()).toMatch(/stopping… \(flushing \d+ rows; Ctrl-C again to abort\)/)
+  })
+
   it('rejects a bad setting with one line naming it', async () => {
     const failure = await pulse(['run', '--client-rate', 'lots']).then(
       () => undefined,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { formatStatus, type Totals } from '../../../cli/status.ts'
 
-const totals = (overrides: Partial<Totals> = {}): Totals => ({ produced: 0, processed: 0, rowsWritten: 0, deadLetters: 0, behindMs: 0, bufferedRows: 0, ...overrides })
+const totals = (overrides: Partial<Totals> = {}): Totals => ({ produced: 0, processed: 0, rowsWritten: 0, deadLetters: 0, duplicates: 0, tooLate: 0, rejected: 0, behindMs: 0, bufferedRows: 0, ...overrides })
 
 /** The line's fields by their leading word, so a test reads the one it checks. */
 function field(line: string, name: string): string | undefined {
