@@ -4,9 +4,11 @@ import { serveOps } from '../runtime/ops-server.ts'
 import { errorMessage } from '../runtime/errors.ts'
 import { openSink, openStreams, streamProcessor, type Runtime } from './roles.ts'
 import { stopSignal } from './signals.ts'
+import { assertPortsFree } from './port-check.ts'
 
 export async function runProcess(runtime: Runtime): Promise<number> {
   const { config, logger, registry } = runtime
+  await assertPortsFree([{ port: config.http.metricsPort, host: config.http.metricsHost, flag: 'metrics-port' }])
   const stopping = stopSignal(config.duration)
   const sinkParts = await openSink(runtime, stopping.hardStop)
   const streams = await openStreams(runtime, false)
@@ -17,7 +19,7 @@ export async function runProcess(runtime: Runtime): Promise<number> {
       fatal = error
       stopping.stop()
     })
-    const ops = await serveOps(registry, config.http.metricsPort, { source: () => source.isConnected, sink: () => sinkParts.sink.isWritable })
+    const ops = await serveOps(registry, config.http.metricsPort, { source: () => source.isConnected, sink: () => sinkParts.sink.isWritable }, config.http.metricsHost)
     try {
       await processor.start()
       logger.info({ source: config.source, streams: streams.streams }, 'processing')

@@ -10,6 +10,7 @@ import type { Config } from '../runtime/config.ts'
 import { openStreams, type Runtime } from './roles.ts'
 import { openLines, replayAssignments, replayFlowLog } from '../producers/flow-log/replay.ts'
 import { stopSignal } from './signals.ts'
+import { assertPortsFree } from './port-check.ts'
 
 export type TrafficChoice = 'clients' | 'flows' | 'all'
 
@@ -61,10 +62,11 @@ export async function runReplay(runtime: Runtime, files: ReplayFiles, out: NodeJ
 
 export async function runProduce(runtime: Runtime, choice: TrafficChoice): Promise<number> {
   const { config, logger, registry } = runtime
+  await assertPortsFree([{ port: config.http.metricsPort, host: config.http.metricsHost, flag: 'metrics-port' }])
   const stopping = stopSignal(config.duration)
   const streams = await openStreams(runtime, false)
   const transport = streams.transport()
-  const ops = await serveOps(registry, config.http.metricsPort, {})
+  const ops = await serveOps(registry, config.http.metricsPort, {}, config.http.metricsHost)
   try {
     await transport.ensureStreams(Object.values(streams.streams))
     const producing = new AbortController()

@@ -11,6 +11,7 @@ import { writeRunFile } from './run-file.ts'
 import { mkdirSync } from 'node:fs'
 import { formatStatus, readTotals, type Totals } from './status.ts'
 import { formatSummary, outcomeOf, rawRowsSince } from './summary.ts'
+import { assertPortsFree, type WantedPort } from './port-check.ts'
 import { openSink, openStreams, streamProcessor, type Runtime } from './roles.ts'
 import { stopSignal } from './signals.ts'
 import { errorMessage } from '../runtime/errors.ts'
@@ -29,6 +30,7 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
     stopping.stop()
   }
   try {
+    await assertPortsFree(runPorts(config))
     if (config.clickhouse.url === undefined) {
       // Claim the data directory before opening it, so a `pulse query` started meanwhile waits for
       // the run instead of taking libchdb's one-process lock from under it.
@@ -51,7 +53,7 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
     const ops = await serveOps(registry, config.http.metricsPort, {
       source: () => source.isConnected,
       sink: () => sinkParts.sink.isWritable,
-    })
+    }, config.http.metricsHost)
     cleanups.push(() => ops.close())
     if (sinkParts.clickhouse.embedded !== undefined) {
       const queries = await serveEmbeddedClickHouse(sinkParts.clickhouse.embedded, config.http.queryPort, logger, { allowedOrigins: config.http.queryAllowedOrigins })
@@ -96,6 +98,14 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
     for (const cleanup of cleanups.reverse()) await cleanup()
   }
   return fatal === undefined ? 0 : fail(fatal)
+}
+
+/** The ports `pulse run` will listen on, by the flag that sets each. */
+function runPorts(config: Runtime['config']): WantedPort[] {
+  const ports: WantedPort[] = [{ port: config.http.metricsPort, host: config.http.metricsHost, flag: 'metrics-port' }]
+  if (config.clickhouse.url === undefined) ports.push({ port: config.http.queryPort, host: '127.0.0.1', flag: 'query-port' })
+  if (config.source === 'kinesis' && config.kinesis.endpoint === undefined) ports.push({ port: config.kinesis.emulatorPort, host: '0.0.0.0', flag: 'kinesis-port' })
+  return ports
 }
 
 function fail(error: unknown): never {

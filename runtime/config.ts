@@ -80,6 +80,7 @@ export const configSchema = z
     http: z
       .object({
         metricsPort: port.default(9464).describe('Port serving /metrics, /healthz and /readyz (0 picks a free one).'),
+        metricsHost: z.string().min(1).default('127.0.0.1').describe('Address the /metrics port listens on: loopback on a laptop, 0.0.0.0 in a container so Prometheus can scrape it.'),
         queryPort: port.default(8124).describe('Port where `pulse run` serves the embedded ClickHouse over its HTTP interface (0 picks a free one).'),
         queryAllowedOrigins: z.array(z.url()).default([]).describe('Web origins (scheme://host:port) allowed to send requests to the embedded ClickHouse interface; any other Origin is refused.'),
       })
@@ -135,6 +136,7 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'processing.enrichHoldBackMs', flag: 'enrich-hold-back-ms', env: 'PULSE_ENRICH_HOLD_BACK_MS', type: 'number' },
   { path: 'processing.idleTimeoutMs', flag: 'idle-timeout-ms', env: 'PULSE_IDLE_TIMEOUT_MS', type: 'number' },
   { path: 'http.metricsPort', flag: 'metrics-port', env: 'PULSE_METRICS_PORT', type: 'number' },
+  { path: 'http.metricsHost', flag: 'metrics-host', env: 'PULSE_METRICS_HOST', type: 'string' },
   { path: 'http.queryPort', flag: 'query-port', env: 'PULSE_QUERY_PORT', type: 'number' },
   { path: 'http.queryAllowedOrigins', flag: 'query-allowed-origins', env: 'PULSE_QUERY_ALLOWED_ORIGINS', type: 'list' },
   { path: 'duration', flag: 'duration', env: 'PULSE_DURATION', type: 'number' },

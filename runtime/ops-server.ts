@@ -12,7 +12,7 @@ export interface OpsServer {
   close(): Promise<void>
 }
 
-export async function serveOps(registry: Registry, port: number, readiness: ReadinessChecks, host = '0.0.0.0'): Promise<OpsServer> {
+export async function serveOps(registry: Registry, port: number, readiness: ReadinessChecks, host = '127.0.0.1'): Promise<OpsServer> {
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname
     const reply = async (): Promise<void> => {

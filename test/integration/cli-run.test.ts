@@ -1,6 +1,7 @@
 // The front door, as the README promises it: `pulse run` on the embedded default for 20 seconds
 // leaves queryable data, `pulse query` reads it while the run is live (counts grow) and after it.
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -79,6 +80,29 @@ describe('pulse run on the embedded default', () => {
     expect(await running.exited).toBe(0)
     expect(Date.now() - interrupted).toBeLessThan(3000)
     expect(running.output()).toMatch(/stopping… \(flushing \d+ rows; Ctrl-C again to abort\)/)
+  })
+
+  it('refuses a busy port before setting anything up, naming its flag', async () => {
+    const busy = createServer()
+    await new Promise<void>((listening) => busy.listen(0, '0.0.0.0', () => listening()))
+    onTestFinished(() => {
+      busy.close()
+    })
+    const port = String((busy.address() as AddressInfo).port)
+    const dataDir = mkdtempSync(join(tmpdir(), 'pulse-busy-'))
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }))
+    for (const flag of ['--metrics-port', '--kinesis-port']) {
+      const ports = [...FREE_PORTS]
+      ports[ports.indexOf(flag) + 1] = port
+      const started = Date.now()
+      const failure = await pulse(['run', '--data-dir', dataDir, ...ports]).then(
+        () => undefined,
+        (error: unknown) => error as { code: number; stderr: string },
+      )
+      expect(failure?.code, flag).toBe(2)
+      expect(failure?.stderr.trim()).toBe(`pulse: port ${port} on ${flag === '--metrics-port' ? '127.0.0.1' : '0.0.0.0'} is in use: choose another with ${flag} (0 picks a free one)`)
+      expect(Date.now() - started).toBeLessThan(10_000)
+    }
   })
 
   it('rejects a bad setting with one line naming it', async () => {
