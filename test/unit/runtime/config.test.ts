@@ -47,7 +47,7 @@ describe('defaults', () => {
     })
     expect(config.clickhouse.url).toBeUndefined()
     expect(config.producer).toEqual({ clientRate: 1500, flowRate: 300, viewers: 500, seed: 42 })
-    expect(config.http).toEqual({ metricsPort: 9464, queryPort: 8124, queryAllowedOrigins: [] })
+    expect(config.http).toEqual({ metricsPort: 9464, metricsHost: '127.0.0.1', queryPort: 8124, queryAllowedOrigins: [] })
     expect(config.duration).toBeUndefined()
     expect(config.logLevel).toBe('info')
   })
