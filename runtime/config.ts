@@ -173,7 +173,15 @@ function readConfigFile(path: string): Record<string, unknown> {
   } catch (error) {
     throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`)
   }
-  const value: unknown = parseYaml(text)
+  let value: unknown
+  try {
+    value = parseYaml(text)
+  } catch (error) {
+    // The parser's message goes on to quote the offending lines, which may hold a password: only its
+    // first line (what is wrong, and where) is shown.
+    const what = ((error as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '')
+    throw new ConfigError(`config file ${path} is not valid YAML or JSON: ${what}`)
+  }
   if (value === null || value === undefined) return {}
   if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`config file ${path} must hold a mapping of settings`)
   return value as Record<string, unknown>

@@ -60,6 +60,22 @@ describe('defaults', () => {
   it('treats an empty file as no settings', () => {
     expect(loadConfig({ file: configFile('') })).toEqual(loadConfig())
   })
+
+  it('refuses a malformed file in one line that names it and quotes none of its contents', () => {
+    for (const text of ['clickhouse:\n  password: "s3cret-pw"\n  batchRows: [\n', '{"clickhouse": {"password": "s3cret-pw", ']) {
+      const path = configFile(text)
+      let message = ''
+      try {
+        loadConfig({ file: path })
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError)
+        message = (error as Error).message
+      }
+      expect(message).toMatch(new RegExp(`^config file ${path} is not valid YAML or JSON: .* at line \\d+, column \\d+$`))
+      expect(message).not.toContain('s3cret-pw')
+      expect(message).not.toContain('\n')
+    }
+  })
 })
 
 describe('precedence', () => {
