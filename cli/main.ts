@@ -52,11 +52,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0
       }
       case 'process':
-        return await runProcess(runtime)
+        return await runProcess(runtime, process.stdout)
       case 'produce': {
         const choice = parseTrafficChoice(parsed.positionals[0])
         const files = { flows: stringFlag(parsed.flags.file), assignments: stringFlag(parsed.flags.assignments) }
-        if (files.flows === undefined && files.assignments === undefined) return await runProduce(runtime, choice)
+        if (files.flows === undefined && files.assignments === undefined) return await runProduce(runtime, choice, process.stdout)
         if (files.flows !== undefined && choice !== 'flows') throw new ConfigError('--file replays VPC flow logs: use `pulse produce flows --file PATH`')
         return await runReplay(runtime, files, process.stdout)
       }

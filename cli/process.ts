@@ -4,9 +4,11 @@ import { serveOps } from '../runtime/ops-server.ts'
 import { errorMessage } from '../runtime/errors.ts'
 import { openSink, openStreams, streamProcessor, type Runtime } from './roles.ts'
 import { stopSignal } from './signals.ts'
+import { printStatusUntilStopped, readTotals } from './status.ts'
+import { outcomeOf, processSummary } from './summary.ts'
 import { assertPortsFree } from './port-check.ts'
 
-export async function runProcess(runtime: Runtime): Promise<number> {
+export async function runProcess(runtime: Runtime, out: NodeJS.WritableStream): Promise<number> {
   const { config, logger, registry } = runtime
   await assertPortsFree([{ port: config.http.metricsPort, host: config.http.metricsHost, flag: 'metrics-port' }])
   const stopping = stopSignal(config.duration)
@@ -23,9 +25,13 @@ export async function runProcess(runtime: Runtime): Promise<number> {
     try {
       await processor.start()
       logger.info({ source: config.source, streams: streams.streams }, 'processing')
-      await stopping.stopped
-      if (fatal === undefined) await processor.stop()
-      else await processor.abandon()
+      const start = Date.now()
+      await printStatusUntilStopped({ registry, out, start, processed: () => processor.recordsProcessed, stopped: stopping.stopped, source: config.source, role: 'process' })
+      if (fatal === undefined) {
+        out.write(`stopping… (flushing ${processor.bufferedRows.toLocaleString('en-US')} rows)\n`)
+        await processor.stop()
+        out.write(processSummary(outcomeOf(await readTotals(registry, processor.recordsProcessed)), (Date.now() - start) / 1000))
+      } else await processor.abandon()
     } finally {
       await ops.close()
     }

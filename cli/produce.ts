@@ -10,6 +10,7 @@ import type { Config } from '../runtime/config.ts'
 import { openStreams, type Runtime } from './roles.ts'
 import { openLines, replayAssignments, replayFlowLog } from '../producers/flow-log/replay.ts'
 import { stopSignal } from './signals.ts'
+import { printStatusUntilStopped, readTotals } from './status.ts'
 import { assertPortsFree } from './port-check.ts'
 
 export type TrafficChoice = 'clients' | 'flows' | 'all'
@@ -60,7 +61,7 @@ export async function runReplay(runtime: Runtime, files: ReplayFiles, out: NodeJ
   return 0
 }
 
-export async function runProduce(runtime: Runtime, choice: TrafficChoice): Promise<number> {
+export async function runProduce(runtime: Runtime, choice: TrafficChoice, out: NodeJS.WritableStream): Promise<number> {
   const { config, logger, registry } = runtime
   await assertPortsFree([{ port: config.http.metricsPort, host: config.http.metricsHost, flag: 'metrics-port' }])
   const stopping = stopSignal(config.duration)
@@ -72,7 +73,15 @@ export async function runProduce(runtime: Runtime, choice: TrafficChoice): Promi
     const producing = new AbortController()
     void stopping.stopped.then(() => producing.abort())
     logger.info({ source: config.source, traffic: choice }, 'producing')
-    await driveTraffic({ transport, streams: streams.streams, traffics: generatedTraffic(config, choice, Date.now()), logger, signal: producing.signal })
+    const start = Date.now()
+    const driving = driveTraffic({ transport, streams: streams.streams, traffics: generatedTraffic(config, choice, start), logger, signal: producing.signal })
+    // The line stops with the traffic, whether Ctrl-C, --duration or a failure ended it.
+    const status = printStatusUntilStopped({ registry, out, start, processed: () => 0, stopped: driving.then(noop, noop), source: config.source, role: 'produce' })
+    await driving
+    await status
+    const { produced } = await readTotals(registry, 0)
+    const seconds = (Date.now() - start) / 1000
+    out.write(`\nProduced ${produced.toLocaleString('en-US')} records in ${seconds.toFixed(1)} s onto ${Object.values(streams.streams).join(', ')}.\n`)
   } finally {
     stopping.dispose()
     await ops.close()
@@ -81,3 +90,5 @@ export async function runProduce(runtime: Runtime, choice: TrafficChoice): Promi
   }
   return 0
 }
+
+function noop(): void {}

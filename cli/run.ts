@@ -9,7 +9,7 @@ import { serveOps } from '../runtime/ops-server.ts'
 import { openEmbeddedAccess, serveEmbeddedClickHouse } from '../sinks/clickhouse/embedded-http.ts'
 import { writeRunFile } from './run-file.ts'
 import { mkdirSync } from 'node:fs'
-import { formatStatus, readTotals, type Totals } from './status.ts'
+import { printStatusUntilStopped, readTotals } from './status.ts'
 import { formatSummary, outcomeOf, rawRowsSince } from './summary.ts'
 import { assertPortsFree, type WantedPort } from './port-check.ts'
 import { openSink, openStreams, streamProcessor, type Runtime } from './roles.ts'
@@ -71,8 +71,7 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
     const driving = driveTraffic({ transport, streams: streams.streams, traffics, logger, signal: producing.signal })
     driving.catch(failWith)
 
-    const first = await readTotals(registry, processor.recordsProcessed)
-    await printStatusUntilStopped(runtime, out, start, first, () => processor.recordsProcessed, stopping.stopped)
+    await printStatusUntilStopped({ registry, out, start, processed: () => processor.recordsProcessed, stopped: stopping.stopped, source: config.source, role: 'run' })
 
     producing.abort()
     if (fatal !== undefined) {
@@ -110,18 +109,6 @@ function runPorts(config: Runtime['config']): WantedPort[] {
 
 function fail(error: unknown): never {
   throw error instanceof Error ? error : new Error(errorMessage(error))
-}
-
-async function printStatusUntilStopped(runtime: Runtime, out: NodeJS.WritableStream, start: number, first: Totals, processed: () => number, stopped: Promise<void>): Promise<void> {
-  let before = first
-  const stop = stopped.then(() => 'stop' as const)
-  for (;;) {
-    const next = await Promise.race([sleep(1000).then(() => 'tick' as const), stop])
-    if (next === 'stop') break
-    const now = await readTotals(runtime.registry, processed())
-    out.write(`${formatStatus((Date.now() - start) / 1000, now, before, 1, runtime.config.source)}\n`)
-    before = now
-  }
 }
 
 /** After producing stops, waits (bounded) until the processor has read everything produced. */

@@ -1,6 +1,7 @@
 // The live status line of `pulse run`: one line a second with rates since the last line, so a person
 // sees at a glance that traffic flows and how far behind the pipeline is. Numbers come from the
 // same Prometheus registry SREs scrape, so the line and the dashboards cannot disagree.
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Registry } from 'prom-client'
 
 export interface Totals {
@@ -43,16 +44,46 @@ export async function readTotals(registry: Registry, processed: number): Promise
   }
 }
 
+/** Which role prints the line: a producer has no processing to show, a processor no production. */
+export type StatusRole = 'run' | 'produce' | 'process'
+
 /** Kinesis says how far behind in time a reader is; Kafka says how many records (its lag). */
-export function formatStatus(elapsedSeconds: number, now: Totals, before: Totals, intervalSeconds: number, source: 'kinesis' | 'kafka' = 'kinesis'): string {
+export function formatStatus(elapsedSeconds: number, now: Totals, before: Totals, intervalSeconds: number, source: 'kinesis' | 'kafka' = 'kinesis', role: StatusRole = 'run'): string {
   const rate = (key: 'produced' | 'processed' | 'rowsWritten'): string => Math.round((now[key] - before[key]) / intervalSeconds).toLocaleString('en-US')
-  return [
-    `[${elapsedSeconds.toFixed(0).padStart(4)}s]`,
-    `produced ${rate('produced')}/s`,
-    `processed ${rate('processed')}/s`,
-    `rows written ${rate('rowsWritten')}/s`,
-    `dead letters ${now.deadLetters.toLocaleString('en-US')}`,
-    source === 'kafka' ? `lag ${(now.lagRecords ?? 0).toLocaleString('en-US')} records` : `behind ${(now.behindMs / 1000).toFixed(1)}s`,
-    `buffered ${now.bufferedRows.toLocaleString('en-US')} rows`,
-  ].join(' | ')
+  const produced = role === 'process' ? [] : [`produced ${rate('produced')}/s`]
+  const processing =
+    role === 'produce'
+      ? [`total ${now.produced.toLocaleString('en-US')} records`]
+      : [
+          `processed ${rate('processed')}/s`,
+          `rows written ${rate('rowsWritten')}/s`,
+          `dead letters ${now.deadLetters.toLocaleString('en-US')}`,
+          source === 'kafka' ? `lag ${(now.lagRecords ?? 0).toLocaleString('en-US')} records` : `behind ${(now.behindMs / 1000).toFixed(1)}s`,
+          `buffered ${now.bufferedRows.toLocaleString('en-US')} rows`,
+        ]
+  return [`[${elapsedSeconds.toFixed(0).padStart(4)}s]`, ...produced, ...processing].join(' | ')
+}
+
+export interface StatusLoop {
+  registry: Registry
+  out: NodeJS.WritableStream
+  /** When the clock of the line starts (epoch ms). */
+  start: number
+  processed: () => number
+  stopped: Promise<void>
+  source: 'kinesis' | 'kafka'
+  role: StatusRole
+}
+
+/** Prints a status line a second until `stopped` resolves. */
+export async function printStatusUntilStopped(loop: StatusLoop): Promise<void> {
+  let before = await readTotals(loop.registry, loop.processed())
+  const stop = loop.stopped.then(() => 'stop' as const)
+  for (;;) {
+    const next = await Promise.race([sleep(1000).then(() => 'tick' as const), stop])
+    if (next === 'stop') break
+    const now = await readTotals(loop.registry, loop.processed())
+    loop.out.write(`${formatStatus((Date.now() - loop.start) / 1000, now, before, 1, loop.source, loop.role)}\n`)
+    before = now
+  }
 }

@@ -69,3 +69,15 @@ export function formatSummary(outcome: RunOutcome, seconds: number, rows: Readon
     '',
   ].join('\n')
 }
+
+/** `pulse process` knows what it read, not what was produced: the same outcomes, of what it processed. */
+export function processSummary(outcome: RunOutcome, seconds: number): string {
+  const processed = outcome.aggregated + outcome.tooLate + outcome.duplicates + outcome.rejected
+  const parts = [
+    `${n(outcome.aggregated)} stored and aggregated`,
+    `${n(outcome.tooLate)} stored too late for the aggregates`,
+    `${n(outcome.duplicates)} duplicate ids dropped`,
+    `${n(outcome.rejected)} rejected to dead_letters`,
+  ]
+  return `\nProcessed ${n(processed)} records in ${seconds.toFixed(1)} s: ${parts.join(', ')}.\n`
+}

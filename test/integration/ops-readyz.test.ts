@@ -103,5 +103,9 @@ describe('pulse produce', () => {
     expect(produced).toBeGreaterThan(0)
     expect((await get(`${producerOps}/healthz`)).status).toBe(200)
     expect((await get(`${producerOps}/readyz`)).status).toBe(200)
+    // Like every role, it shows its progress and sums up when it stops.
+    await pollUntil(() => Promise.resolve(producer.output()), (text) => /\[\s+\d+s\] \| produced [\d,]+\/s \| total [\d,]+ records/.test(text), { what: 'a status line' })
+    await stop(producer)
+    expect(producer.output()).toMatch(/Produced [\d,]+ records in [\d.]+ s onto /)
   })
 })

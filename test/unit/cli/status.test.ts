@@ -52,3 +52,14 @@ describe('formatStatus', () => {
     expect(formatStatus(1234.4, totals(), totals(), 1).startsWith('[1234s] | ')).toBe(true)
   })
 })
+
+describe('status line per role', () => {
+  const now = totals({ produced: 500, processed: 300, rowsWritten: 200, deadLetters: 2, bufferedRows: 40 })
+  it('shows a producer what it produced, and nothing of processing', () => {
+    expect(formatStatus(3, now, totals(), 1, 'kinesis', 'produce')).toBe('[   3s] | produced 500/s | total 500 records')
+  })
+  it('shows a processor its processing, and nothing of production', () => {
+    const line = formatStatus(3, now, totals(), 1, 'kafka', 'process')
+    expect(line).toBe('[   3s] | processed 300/s | rows written 200/s | dead letters 2 | lag 0 records | buffered 40 rows')
+  })
+})
