@@ -83,6 +83,8 @@ export async function openKinesis(runtime: Runtime, embedded: boolean): Promise<
     emulator = await startKinesisEmulator({ port: config.kinesis.emulatorPort, persistDir: join(config.clickhouse.dataDir, 'kinesis') })
     endpoint = emulator.endpoint
     logger.info({ endpoint }, 'Kinesis emulator started')
+    if (emulator.repair === 'restored') logger.warn('the Kinesis emulator state file was cut short (a hard kill while it was written); started from the last whole copy, a few seconds older')
+    if (emulator.repair === 'discarded') logger.error('the Kinesis emulator state file was damaged and no whole copy was kept; it was set aside and the streams start empty')
   }
   const client = createKinesisClient({ endpoint, region: config.kinesis.region })
   return { client, streams: streamNames(config.kinesis.streamPrefix), emulator }

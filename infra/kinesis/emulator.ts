@@ -4,12 +4,26 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { mkdirSync } from 'node:fs'
 import { freePort } from '../ports.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis'
 import { createKinesisClient } from '../../processors/source/kinesis/client.ts'
 import { stopChild } from '../child-process.ts'
+import { keepLastGood, repairStateFile, type Repair } from './state-file.ts'
+
+const CHILD = fileURLToPath(new URL('./emulator-child.mjs', import.meta.url))
+/** How often the last whole state file is copied aside (the emulator rewrites it every second). */
+const KEEP_COPY_MS = 5000
+
+function keepCopy(dir: string): void {
+  try {
+    keepLastGood(dir)
+  } catch {
+    // The emulator may be rewriting the file right now: the next round copies it.
+  }
+}
 
 export interface EmulatorOptions {
   /** Plain-HTTP port; 0 picks a free one. */
@@ -22,6 +36,8 @@ export interface EmulatorOptions {
 export interface KinesisEmulator {
   endpoint: string
   port: number
+  /** What was done at start to a state file a hard kill had damaged. */
+  repair: Repair
   /** Calls `listener` if the emulator exits while nobody asked it to stop (crashed or killed). */
   onUnexpectedExit(listener: (error: Error) => void): void
   stop(): Promise<void>
@@ -40,19 +56,26 @@ export async function startKinesisEmulator(options: EmulatorOptions): Promise<Ki
     CREATE_STREAM_DURATION: '50ms',
     SHARD_LIMIT: '200',
   }
-  if (options.persistDir !== undefined) {
-    const dir = resolve(options.persistDir)
-    mkdirSync(dir, { recursive: true })
-    Object.assign(env, { SHOULD_PERSIST_DATA: 'true', LOAD_DATA_IF_EXISTS: 'true', PERSIST_PATH: dir, PERSIST_INTERVAL: '1s' })
+  const persistDir = options.persistDir === undefined ? undefined : resolve(options.persistDir)
+  let repair: Repair = 'none'
+  if (persistDir !== undefined) {
+    mkdirSync(persistDir, { recursive: true })
+    repair = repairStateFile(persistDir)
+    Object.assign(env, { SHOULD_PERSIST_DATA: 'true', LOAD_DATA_IF_EXISTS: 'true', PERSIST_PATH: persistDir, PERSIST_INTERVAL: '1s' })
   }
-  const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+  // stdin stays a pipe to this process: the child exits when it closes (emulator-child.mjs).
+  const child = spawn(process.execPath, [CHILD, main], { env, stdio: ['pipe', 'ignore', 'pipe'] })
   const stderr = collectTail(child)
   const endpoint = `http://127.0.0.1:${port}`
   await waitUntilServing(endpoint, child, stderr, options.startTimeoutMs ?? 30_000)
   let stopping = false
+  const keeper = persistDir === undefined ? undefined : setInterval(() => keepCopy(persistDir), KEEP_COPY_MS)
+  keeper?.unref()
+  child.once('exit', () => clearInterval(keeper))
   return {
     endpoint,
     port,
+    repair,
     onUnexpectedExit: (listener) => {
       child.once('exit', (code, signal) => {
         if (!stopping) listener(new Error(`Kinesis emulator exited unexpectedly (${signal ?? `code ${String(code)}`}); its streams' data stays in the data directory for the next run`))
