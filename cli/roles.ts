@@ -21,6 +21,7 @@ import { KinesisSource } from '../processors/source/kinesis/kinesis-source.ts'
 import { createSourceMetrics } from '../processors/source/metrics.ts'
 import { StreamProcessor } from '../processors/stream-processor.ts'
 import type { RecordKind } from '../schemas/types.ts'
+import { configuredFormat } from '../schemas/flow-log/format.ts'
 import type { Source } from '../pipeline/source.ts'
 import type { Transport } from '../producers/transport.ts'
 import type { Kafka } from 'kafkajs'
@@ -102,7 +103,7 @@ export function kinesisTransport(runtime: Runtime, kinesis: KinesisParts): { tra
 export function kinesisSource(runtime: Runtime, kinesis: KinesisParts, store: CheckpointStore): Source {
   return new KinesisSource({
     client: kinesis.client,
-    streams: Object.values(kinesis.streams),
+    streams: streamsToRead(runtime.config, kinesis.streams),
     loadCheckpoints: (stream) => store.load('kinesis', stream),
     pollIntervalMs: runtime.config.kinesis.pollIntervalMs,
     metrics: createSourceMetrics(runtime.registry),
@@ -110,8 +111,16 @@ export function kinesisSource(runtime: Runtime, kinesis: KinesisParts, store: Ch
   })
 }
 
-export function kindOfStream(streams: Record<RecordKind, string>): (stream: string) => RecordKind {
+/** Pulse's own streams, and the foreign flow log stream when one is set (`--flow-log-stream`). */
+export function streamsToRead(config: Config, streams: Record<RecordKind, string>): string[] {
+  const own = Object.values(streams)
+  const foreign = config.flowLogs.stream
+  return foreign === undefined || own.includes(foreign) ? own : [...own, foreign]
+}
+
+export function kindOfStream(streams: Record<RecordKind, string>, flowLogStream?: string): (stream: string) => RecordKind {
   const byStream = new Map(Object.entries(streams).map(([kind, stream]) => [stream, kind as RecordKind]))
+  if (flowLogStream !== undefined) byStream.set(flowLogStream, 'network_flow')
   return (stream) => {
     const kind = byStream.get(stream)
     if (kind === undefined) throw new Error(`no record kind is read from stream ${stream}`)
@@ -126,7 +135,8 @@ export function streamProcessor(runtime: Runtime, parts: SinkParts, source: Sour
     sink: parts.sink,
     checkpoints: parts.store,
     state: parts.state,
-    kindOf: kindOfStream(streams),
+    kindOf: kindOfStream(streams, config.flowLogs.stream),
+    flowFormat: configuredFormat(config.flowLogs.format),
     registry: runtime.registry,
     logger: runtime.logger.child({ component: 'processor' }),
     batchRows: config.clickhouse.batchRows,
@@ -187,7 +197,7 @@ export function kafkaSource(runtime: Runtime, parts: KafkaParts, store: Checkpoi
   return new KafkaSource({
     kafka: parts.kafka,
     brokers,
-    topics: Object.values(parts.streams),
+    topics: streamsToRead(runtime.config, parts.streams),
     groupId,
     partitions,
     loadCheckpoints: (topic) => store.load('kafka', topic),

@@ -12,6 +12,7 @@ import { PartitionSegments } from '../pipeline/segments.ts'
 import type { Sink } from '../pipeline/sink.ts'
 import type { Source, SourceBatch } from '../pipeline/source.ts'
 import type { StateStore } from '../pipeline/state.ts'
+import type { FlowLogFormat } from '../schemas/flow-log/format.ts'
 import type { RecordKind } from '../schemas/types.ts'
 import { errorMessage } from '../runtime/errors.ts'
 import type { ClientProcessingSettings } from './client-partition.ts'
@@ -29,6 +30,8 @@ export interface StreamProcessorOptions {
   /** Where state is read back from (the sink's tables). */
   state: StateStore
   kindOf: (stream: string) => RecordKind
+  /** Format of flow log lines without a header line (`--flow-log-format`); AWS's default when unset. */
+  flowFormat?: FlowLogFormat
   registry: Registry
   logger: Logger
   batchRows: number
@@ -81,6 +84,7 @@ export class StreamProcessor {
       ownership: this.enrichment.ownership,
       clientPartitions: this.clientPartitions,
       metrics: this.metrics,
+      ...(options.flowFormat === undefined ? {} : { flowFormat: options.flowFormat }),
     })
   }
 

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { parseFlowLogFormat } from '../schemas/flow-log/format.ts'
 import { ConfigError } from './errors.ts'
 
 const port = z.number().int().min(0).max(65535)
@@ -76,6 +77,25 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    flowLogs: z
+      .object({
+        format: z
+          .string()
+          .default('')
+          .describe("Format of flow log lines that come without a header line, in AWS's syntax ('${version} ${vpc-id} ${srcaddr} ...'); empty: the version 2 default format.")
+          // Refused once, at start-up, rather than dead-lettering every record for the same reason.
+          .superRefine((format, context) => {
+            const parsed = format.trim() === '' ? undefined : parseFlowLogFormat(format)
+            if (parsed !== undefined && !parsed.ok) context.addIssue({ code: 'custom', message: parsed.reason })
+          }),
+        stream: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('A Kinesis stream or Kafka topic of AWS flow logs (plain lines or CloudWatch Logs subscription records) that processors read besides their own.'),
+      })
+      .strict()
+      .prefault({}),
     http: z
       .object({
         metricsPort: port.default(9464).describe('Port serving /metrics, /healthz and /readyz (0 picks a free one).'),
@@ -132,6 +152,8 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'processing.sessionTimeoutMs', flag: 'session-timeout-ms', env: 'PULSE_SESSION_TIMEOUT_MS', type: 'number' },
   { path: 'processing.careRebufferRatio', flag: 'care-rebuffer-ratio', env: 'PULSE_CARE_REBUFFER_RATIO', type: 'number' },
   { path: 'processing.enrichHoldBackMs', flag: 'enrich-hold-back-ms', env: 'PULSE_ENRICH_HOLD_BACK_MS', type: 'number' },
+  { path: 'flowLogs.format', flag: 'flow-log-format', env: 'PULSE_FLOW_LOG_FORMAT', type: 'string' },
+  { path: 'flowLogs.stream', flag: 'flow-log-stream', env: 'PULSE_FLOW_LOG_STREAM', type: 'string' },
   { path: 'http.metricsPort', flag: 'metrics-port', env: 'PULSE_METRICS_PORT', type: 'number' },
   { path: 'http.queryPort', flag: 'query-port', env: 'PULSE_QUERY_PORT', type: 'number' },
   { path: 'http.queryAllowedOrigins', flag: 'query-allowed-origins', env: 'PULSE_QUERY_ALLOWED_ORIGINS', type: 'list' },
