@@ -30,6 +30,8 @@ function isGzip(bytes: Buffer): boolean {
 
 function isEncoded(bytes: Buffer): boolean {
   if (bytes.length >= 2 && bytes[0] === 0xc3 && bytes[1] === 0x01) return true
+  // Confluent framing (magic 0): no text line starts with a NUL byte.
+  if (bytes[0] === 0) return true
   const first = bytes.toString('utf8', 0, Math.min(bytes.length, 8)).trimStart()
   return first.startsWith('{') || bytes.length === 0
 }

@@ -7,7 +7,9 @@
 import { deadLetterRow } from '../pipeline/dead-letter.ts'
 import type { DerivedRow } from '../pipeline/rows.ts'
 import type { SourceRecord } from '../pipeline/source.ts'
-import { decode } from '../schemas/codec.ts'
+import { decode, type DecodeResult } from '../schemas/codec.ts'
+import { confluentSchemaId } from '../schemas/confluent/wire.ts'
+import type { WriterSchemas } from '../schemas/confluent/writer-schemas.ts'
 import { columnProblem } from '../schemas/column-check.ts'
 import { deaggregate } from '../schemas/kpl-aggregation.ts'
 import { DEFAULT_FORMAT, type FlowLogFormat } from '../schemas/flow-log/format.ts'
@@ -27,6 +29,8 @@ export interface RecordProcessorOptions {
   ownership: IpOwnershipIndex
   clientPartitions: ClientPartitions
   metrics: ProcessorMetrics
+  /** Writer schemas of Confluent-framed records, prefetched per batch; unset without a schema registry. */
+  writerSchemas?: WriterSchemas
   /** The format of flow log lines that come without a header (`--flow-log-format`); AWS's default when unset. */
   flowFormat?: FlowLogFormat
   now?: () => number
@@ -106,8 +110,15 @@ export class RecordProcessor {
       if (!event.line.ok) return { ok: false, stage: 'decode', reason: event.line.reason, detail: event.line.detail }
       return { ok: true, record: event.line.flow }
     }
-    const decoded = decode(kind, event)
+    const decoded = this.decodeEncoded(kind, event)
     return decoded.ok ? { ok: true, record: decoded.value } : { ok: false, stage: 'decode', reason: decoded.reason, detail: decoded.detail }
+  }
+
+  private decodeEncoded(kind: RecordKind, bytes: Buffer): DecodeResult {
+    const schemaId = confluentSchemaId(bytes)
+    if (schemaId === undefined) return decode(kind, bytes)
+    if (this.options.writerSchemas !== undefined) return this.options.writerSchemas.decode(kind, bytes)
+    return { ok: false, reason: 'unknown_schema', detail: `Confluent-framed record (schema id ${schemaId}) and no schema registry is configured (--schema-registry-url)` }
   }
 
   private deriveOne(kind: RecordKind, stream: string, event: Buffer | FlowLine | Rejected, from: Provenance): DerivedRow[] {

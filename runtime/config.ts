@@ -62,6 +62,10 @@ export const configSchema = z
         flowRate: z.number().min(0).default(300).describe('Network flow records per second generated.'),
         viewers: z.number().int().min(1).default(500).describe('Simulated viewers.'),
         seed: z.number().int().default(42).describe('Seed of the traffic generators.'),
+        wireFormat: z
+          .enum(['single-object', 'confluent'])
+          .default('single-object')
+          .describe("How producers frame Avro: 'single-object' (Avro's own, fingerprint header) or 'confluent' (magic 0 and a schema id from --schema-registry-url)."),
       })
       .strict()
       .prefault({}),
@@ -96,6 +100,14 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    schemaRegistry: z
+      .object({
+        url: z.url().optional().describe("Schema registry with Confluent's REST API (e.g. Apicurio's .../apis/ccompat/v7): processors read Confluent-framed Avro with the writer schemas it holds."),
+        username: z.string().default('').describe('Basic-auth user of the schema registry.'),
+        password: z.string().default('').describe('Basic-auth password of the schema registry; never logged.'),
+      })
+      .strict()
+      .prefault({}),
     http: z
       .object({
         metricsPort: port.default(9464).describe('Port serving /metrics, /healthz and /readyz (0 picks a free one).'),
@@ -108,6 +120,11 @@ export const configSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('Log level.'),
   })
   .strict()
+  // Confluent framing names schemas by registry ids: without a registry there are none to write.
+  .refine((config) => config.producer.wireFormat !== 'confluent' || config.schemaRegistry.url !== undefined, {
+    path: ['producer', 'wireFormat'],
+    message: 'the confluent wire format needs a schema registry (--schema-registry-url)',
+  })
 
 export type Config = z.infer<typeof configSchema>
 export type ConfigInput = z.input<typeof configSchema>
@@ -154,6 +171,10 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'processing.enrichHoldBackMs', flag: 'enrich-hold-back-ms', env: 'PULSE_ENRICH_HOLD_BACK_MS', type: 'number' },
   { path: 'flowLogs.format', flag: 'flow-log-format', env: 'PULSE_FLOW_LOG_FORMAT', type: 'string' },
   { path: 'flowLogs.stream', flag: 'flow-log-stream', env: 'PULSE_FLOW_LOG_STREAM', type: 'string' },
+  { path: 'producer.wireFormat', flag: 'wire-format', env: 'PULSE_WIRE_FORMAT', type: 'string' },
+  { path: 'schemaRegistry.url', flag: 'schema-registry-url', env: 'PULSE_SCHEMA_REGISTRY_URL', type: 'string' },
+  { path: 'schemaRegistry.username', flag: 'schema-registry-user', env: 'PULSE_SCHEMA_REGISTRY_USER', type: 'string' },
+  { path: 'schemaRegistry.password', flag: 'schema-registry-password', env: 'PULSE_SCHEMA_REGISTRY_PASSWORD', type: 'string' },
   { path: 'http.metricsPort', flag: 'metrics-port', env: 'PULSE_METRICS_PORT', type: 'number' },
   { path: 'http.queryPort', flag: 'query-port', env: 'PULSE_QUERY_PORT', type: 'number' },
   { path: 'http.queryAllowedOrigins', flag: 'query-allowed-origins', env: 'PULSE_QUERY_ALLOWED_ORIGINS', type: 'list' },
