@@ -72,8 +72,8 @@ export const configSchema = z
     processing: z
       .object({
         windowSeconds: z.number().int().min(1).max(3600).default(60).describe('Length of the event-time windows of the per-minute tables.'),
-        outOfOrdernessMs: z.number().int().min(0).default(5000).describe('The watermark trails the highest event time seen by this much.'),
-        allowedLatenessMs: z.number().int().min(0).default(600_000).describe('Events this late after their window closed still correct it; later ones are too_late.'),
+        outOfOrdernessMs: z.number().int().min(0).default(5000).describe('Client events: the watermark trails the highest event time seen by this much. Flows keep no windows and need none (README, "Lateness per record kind").'),
+        allowedLatenessMs: z.number().int().min(0).default(600_000).describe('Client events this late after their window closed still correct it; later ones are too_late. Flows are never too_late.'),
         dedupHorizonMs: z.number().int().min(0).default(600_000).describe('A repeated event id within this much event time is dropped as a duplicate.'),
         sessionTimeoutMs: z.number().int().min(1000).default(300_000).describe('A playback session with no event for this long (by the watermark) ends.'),
         careRebufferRatio: z.number().min(0).max(1).default(0.05).describe('A session rebuffering more than this share of its time went bad.'),
