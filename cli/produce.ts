@@ -8,7 +8,8 @@ import { serveOps } from '../runtime/ops-server.ts'
 import { ConfigError } from '../runtime/errors.ts'
 import type { Config } from '../runtime/config.ts'
 import { openStreams, type Runtime } from './roles.ts'
-import { openLines, replayAssignments, replayFlowLog } from '../producers/flow-log/replay.ts'
+import { openLines, replayAssignments, replayFlowLogPath } from '../producers/flow-log/replay.ts'
+import { configuredFormat } from '../schemas/flow-log/format.ts'
 import { stopSignal } from './signals.ts'
 import { printStatusUntilStopped, readTotals } from './status.ts'
 import { assertPortsFree } from './port-check.ts'
@@ -50,9 +51,11 @@ export async function runReplay(runtime: Runtime, files: ReplayFiles, out: NodeJ
       out.write(`${sent} IP assignment change(s) from ${files.assignments} put on ${streams.streams.ip_assignment}\n`)
     }
     if (files.flows !== undefined) {
-      const report = await replayFlowLog(openLines(files.flows), transport, streams.streams.network_flow, runtime.logger)
+      const format = configuredFormat(runtime.config.flowLogs.format)
+      const report = await replayFlowLogPath(files.flows, transport, streams.streams.network_flow, runtime.logger, { format })
       const where = files.flows === '-' ? 'standard input' : files.flows
-      out.write(`${report.records} flow log record(s) from ${where} put on ${streams.streams.network_flow} (${report.unreadable} unreadable, sent to be dead-lettered; ${report.skipped} header or blank line(s))\n`)
+      const refused = report.refusedFiles > 0 ? `; ${report.refusedFiles} file(s) in a format Pulse refuses, see the log` : ''
+      out.write(`${report.records} flow log record(s) from ${where} put on ${streams.streams.network_flow} (${report.unreadable} unreadable, sent to be dead-lettered; ${report.skipped} header or blank line(s)${refused})\n`)
     }
   } finally {
     await transport.close()

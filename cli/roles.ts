@@ -21,6 +21,12 @@ import { KinesisSource } from '../processors/source/kinesis/kinesis-source.ts'
 import { createSourceMetrics } from '../processors/source/metrics.ts'
 import { StreamProcessor } from '../processors/stream-processor.ts'
 import type { RecordKind } from '../schemas/types.ts'
+import { configuredFormat } from '../schemas/flow-log/format.ts'
+import { SchemaRegistryClient } from '../schemas/confluent/registry-client.ts'
+import { WriterSchemas } from '../schemas/confluent/writer-schemas.ts'
+import { ConfluentTransport } from '../producers/confluent-transport.ts'
+import { errorMessage } from '../runtime/errors.ts'
+import { worthLogging } from '../runtime/retry.ts'
 import type { Source } from '../pipeline/source.ts'
 import type { Transport } from '../producers/transport.ts'
 import type { Kafka } from 'kafkajs'
@@ -104,7 +110,7 @@ export function kinesisTransport(runtime: Runtime, kinesis: KinesisParts): { tra
 export function kinesisSource(runtime: Runtime, kinesis: KinesisParts, store: CheckpointStore): Source {
   return new KinesisSource({
     client: kinesis.client,
-    streams: Object.values(kinesis.streams),
+    streams: streamsToRead(runtime.config, kinesis.streams),
     loadCheckpoints: (stream) => store.load('kinesis', stream),
     pollIntervalMs: runtime.config.kinesis.pollIntervalMs,
     metrics: createSourceMetrics(runtime.registry),
@@ -112,8 +118,16 @@ export function kinesisSource(runtime: Runtime, kinesis: KinesisParts, store: Ch
   })
 }
 
-export function kindOfStream(streams: Record<RecordKind, string>): (stream: string) => RecordKind {
+/** Pulse's own streams, and the foreign flow log stream when one is set (`--flow-log-stream`). */
+export function streamsToRead(config: Config, streams: Record<RecordKind, string>): string[] {
+  const own = Object.values(streams)
+  const foreign = config.flowLogs.stream
+  return foreign === undefined || own.includes(foreign) ? own : [...own, foreign]
+}
+
+export function kindOfStream(streams: Record<RecordKind, string>, flowLogStream?: string): (stream: string) => RecordKind {
   const byStream = new Map(Object.entries(streams).map(([kind, stream]) => [stream, kind as RecordKind]))
+  if (flowLogStream !== undefined) byStream.set(flowLogStream, 'network_flow')
   return (stream) => {
     const kind = byStream.get(stream)
     if (kind === undefined) throw new Error(`no record kind is read from stream ${stream}`)
@@ -128,7 +142,9 @@ export function streamProcessor(runtime: Runtime, parts: SinkParts, source: Sour
     sink: parts.sink,
     checkpoints: parts.store,
     state: parts.state,
-    kindOf: kindOfStream(streams),
+    kindOf: kindOfStream(streams, config.flowLogs.stream),
+    flowFormat: configuredFormat(config.flowLogs.format),
+    ...writerSchemasOption(runtime),
     registry: runtime.registry,
     logger: runtime.logger.child({ component: 'processor' }),
     batchRows: config.clickhouse.batchRows,
@@ -139,6 +155,29 @@ export function streamProcessor(runtime: Runtime, parts: SinkParts, source: Sour
     bufferedRows: sinkMetricsOnce(runtime.registry).bufferedRows,
     onFatal,
   })
+}
+
+export function registryClient(config: Config): SchemaRegistryClient | undefined {
+  const { url, username, password } = config.schemaRegistry
+  return url === undefined ? undefined : new SchemaRegistryClient({ url, username, password })
+}
+
+/** Writer schemas from the registry, retried without end while it is down (the batch waits, nothing is dead-lettered). */
+function writerSchemasOption(runtime: Runtime): { writerSchemas?: WriterSchemas } {
+  const client = registryClient(runtime.config)
+  if (client === undefined) return {}
+  const logger = runtime.logger.child({ component: 'processor' })
+  const onRetry = (error: unknown, attempt: number): void => {
+    if (worthLogging(attempt)) logger.warn({ err: errorMessage(error), attempt }, 'schema registry unavailable; the batch waits')
+  }
+  return { writerSchemas: new WriterSchemas(client, { attempts: Number.POSITIVE_INFINITY, initialDelayMs: 200, maxDelayMs: 10_000, onRetry }) }
+}
+
+/** `--wire-format confluent` wraps the transport so records are framed with registry ids. */
+function framed(runtime: Runtime, transport: Transport, streams: Record<RecordKind, string>): Transport {
+  const client = registryClient(runtime.config)
+  if (runtime.config.producer.wireFormat !== 'confluent' || client === undefined) return transport
+  return new ConfluentTransport(transport, client, kindOfStream(streams))
 }
 
 /** The stream side of a role, whichever carries the records: names, a transport, a source. */
@@ -157,7 +196,7 @@ export async function openStreams(runtime: Runtime, embedded: boolean): Promise<
   const kinesis = await openKinesis(runtime, embedded)
   return {
     streams: kinesis.streams,
-    transport: () => kinesisTransport(runtime, kinesis).transport,
+    transport: () => framed(runtime, kinesisTransport(runtime, kinesis).transport, kinesis.streams),
     source: (store) => kinesisSource(runtime, kinesis, store),
     onFailure: (listener) => kinesis.emulator?.onUnexpectedExit(listener),
     close: async () => {
@@ -189,7 +228,7 @@ export function kafkaSource(runtime: Runtime, parts: KafkaParts, store: Checkpoi
   return new KafkaSource({
     kafka: parts.kafka,
     brokers,
-    topics: Object.values(parts.streams),
+    topics: streamsToRead(runtime.config, parts.streams),
     groupId,
     partitions,
     loadCheckpoints: (topic) => store.load('kafka', topic),
@@ -203,7 +242,7 @@ function openKafkaStreams(runtime: Runtime): Promise<StreamParts> {
   const parts = openKafka(runtime)
   return Promise.resolve({
     streams: parts.streams,
-    transport: () => kafkaTransport(runtime, parts),
+    transport: () => framed(runtime, kafkaTransport(runtime, parts), parts.streams),
     source: (store) => kafkaSource(runtime, parts, store),
     // The broker is not Pulse's child: its failures reach the source and the transport.
     onFailure: () => undefined,

@@ -12,7 +12,8 @@ Usage:
   pulse produce [clients|flows] [settings]
                                        put generated traffic on the stream until stopped
   pulse produce flows --file PATH|- [--assignments FILE.jsonl]
-                                       replay AWS VPC flow log text (version 2 default format)
+                                       replay AWS VPC flow logs (any format: S3 header line or
+                                       --flow-log-format; plain or .gz; a file or a directory)
                                        and IP assignment changes (JSON lines) onto the streams
   pulse process [settings]             consume, process and write to ClickHouse
   pulse query [--format FMT] "SQL"     query the same ClickHouse (works while \`pulse run\` runs)

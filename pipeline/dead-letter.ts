@@ -19,6 +19,8 @@ export interface RejectedAt {
   /** The partition within `stream`, without the stream. */
   partition: string
   position: string
+  /** Index of the event within its source record (KPL aggregate, CloudWatch Logs envelope); 0 when alone. */
+  index?: number
 }
 
 const PREVIEW_BYTES = 512
@@ -38,5 +40,6 @@ export function deadLetterRow(rejection: Rejection, raw: Buffer, at: RejectedAt)
     raw_base64: raw.toString('base64'),
     // toString('utf8') replaces invalid bytes, so binary payloads cannot break the JSON row.
     raw_preview: raw.subarray(0, PREVIEW_BYTES).toString('utf8'),
+    source_index: at.index ?? 0,
   }
 }

@@ -12,6 +12,7 @@ export interface ProcessorMetrics {
   sessionsEnded: Counter<'exit_reason'>
   careActions: Counter<'remedy'>
   holdBack: Gauge
+  skippedRecords: Counter<'reason'>
 }
 
 export function createProcessorMetrics(registry: Registry): ProcessorMetrics {
@@ -48,6 +49,12 @@ export function createProcessorMetrics(registry: Registry): ProcessorMetrics {
     holdBack: new Gauge({
       name: 'pulse_enrich_hold_back_seconds',
       help: 'How long flows are held before enrichment so late IP assignments still attribute them; flows are this much less fresh.',
+      registers,
+    }),
+    skippedRecords: new Counter({
+      name: 'pulse_skipped_records_total',
+      help: 'Source records that carry no event and are skipped on purpose (CloudWatch Logs CONTROL_MESSAGE), by reason.',
+      labelNames: ['reason'],
       registers,
     }),
   }

@@ -1,4 +1,5 @@
-// Turns one source record into the rows derived from it: unpack (KPL aggregation), decode, validate
+// Turns one source record into the rows derived from it: unpack (KPL aggregation; for flows also
+// flow log text and CloudWatch Logs subscription records, flow-log-input.ts), decode, validate
 // (the kind's rules, then every value against its column's type), then the kind's own step. Every
 // failure, an unexpected exception included, becomes a dead-letter row with the stage, reason and raw
 // bytes, in the same block as the record's other rows: nothing is lost, and no record can stop the
@@ -6,13 +7,18 @@
 import { deadLetterRow } from '../pipeline/dead-letter.ts'
 import type { DerivedRow } from '../pipeline/rows.ts'
 import type { SourceRecord } from '../pipeline/source.ts'
-import { decode } from '../schemas/codec.ts'
+import { decode, type DecodeResult } from '../schemas/codec.ts'
+import { confluentSchemaId } from '../schemas/confluent/wire.ts'
+import type { WriterSchemas } from '../schemas/confluent/writer-schemas.ts'
 import { columnProblem } from '../schemas/column-check.ts'
 import { deaggregate } from '../schemas/kpl-aggregation.ts'
-import type { RecordKind } from '../schemas/types.ts'
+import { DEFAULT_FORMAT, type FlowLogFormat } from '../schemas/flow-log/format.ts'
+import type { LineResult } from '../schemas/flow-log/line.ts'
+import type { RecordKind, RecordKinds } from '../schemas/types.ts'
 import { errorMessage } from '../runtime/errors.ts'
 import type { ClientPartitions } from './client-partitions.ts'
 import type { IpOwnershipIndex } from './enrich/ip-ownership.ts'
+import { readFlowInput } from './flow-log-input.ts'
 import { handlerFor, type DeriveContext, type Derived } from './kinds.ts'
 import type { ProcessorMetrics } from './metrics.ts'
 import type { Provenance } from './rows.ts'
@@ -23,8 +29,14 @@ export interface RecordProcessorOptions {
   ownership: IpOwnershipIndex
   clientPartitions: ClientPartitions
   metrics: ProcessorMetrics
+  /** Writer schemas of Confluent-framed records, prefetched per batch; unset without a schema registry. */
+  writerSchemas?: WriterSchemas
+  /** The format of flow log lines that come without a header (`--flow-log-format`); AWS's default when unset. */
+  flowFormat?: FlowLogFormat
   now?: () => number
 }
+
+type Decoded = { ok: true; record: RecordKinds[RecordKind] } | { ok: false; stage: string; reason: string; detail: string }
 
 export class RecordProcessor {
   private readonly now: () => number
@@ -48,35 +60,77 @@ export class RecordProcessor {
       return [this.reject('decode', unpacked.reason, unpacked.detail, kind, stream, record.data, from)]
     }
     const rows: DerivedRow[] = []
-    for (const [index, user] of unpacked.records.entries()) {
-      this.userRecords++
-      const at = index === 0 ? from : { ...from, index }
-      rows.push(...this.isolated(kind, stream, user.data, at))
+    // Every event of the source record gets its own index, so positions and dead letters point to it
+    // and a replay rebuilds the same rows in the same order.
+    let index = 0
+    for (const user of unpacked.records) {
+      for (const event of this.events(kind, user.data)) {
+        this.userRecords++
+        const at = index === 0 ? from : { ...from, index }
+        index++
+        rows.push(...this.isolated(kind, stream, event, at))
+      }
     }
     return rows
+  }
+
+  /** A user record's events: itself, or for flows the lines or log events it carries. */
+  private events(kind: RecordKind, bytes: Buffer): (Buffer | FlowLine | Rejected)[] {
+    if (kind !== 'network_flow') return [bytes]
+    const input = readFlowInput(bytes, this.options.flowFormat ?? DEFAULT_FORMAT)
+    switch (input.kind) {
+      case 'encoded':
+        return [bytes]
+      case 'control':
+        this.options.metrics.skippedRecords.inc({ reason: 'control_message' })
+        return []
+      case 'rejected':
+        return [{ rejected: input, raw: bytes }]
+      case 'events':
+        return input.events.map((event) => ({ line: event.parsed, raw: event.raw }))
+    }
   }
 
   /**
    * One user record, fenced: whatever a step throws (a bug, a pathological value no check foresaw)
    * dead-letters this record instead of stopping its partition, and the stream goes on.
    */
-  private isolated(kind: RecordKind, stream: string, bytes: Buffer, from: Provenance): DerivedRow[] {
+  private isolated(kind: RecordKind, stream: string, event: Buffer | FlowLine | Rejected, from: Provenance): DerivedRow[] {
+    const bytes = Buffer.isBuffer(event) ? event : event.raw
     try {
-      return this.deriveOne(kind, stream, bytes, from)
+      return this.deriveOne(kind, stream, event, from)
     } catch (error) {
       return [this.reject('process', 'internal_error', `${kind}: ${errorMessage(error)}`, kind, stream, bytes, from)]
     }
   }
 
-  private deriveOne(kind: RecordKind, stream: string, bytes: Buffer, from: Provenance): DerivedRow[] {
+  private decodeOne(kind: RecordKind, event: Buffer | FlowLine | Rejected): Decoded {
+    if (!Buffer.isBuffer(event)) {
+      if ('rejected' in event) return { ok: false, stage: 'decode', ...event.rejected }
+      if (!event.line.ok) return { ok: false, stage: 'decode', reason: event.line.reason, detail: event.line.detail }
+      return { ok: true, record: event.line.flow }
+    }
+    const decoded = this.decodeEncoded(kind, event)
+    return decoded.ok ? { ok: true, record: decoded.value } : { ok: false, stage: 'decode', reason: decoded.reason, detail: decoded.detail }
+  }
+
+  private decodeEncoded(kind: RecordKind, bytes: Buffer): DecodeResult {
+    const schemaId = confluentSchemaId(bytes)
+    if (schemaId === undefined) return decode(kind, bytes)
+    if (this.options.writerSchemas !== undefined) return this.options.writerSchemas.decode(kind, bytes)
+    return { ok: false, reason: 'unknown_schema', detail: `Confluent-framed record (schema id ${schemaId}) and no schema registry is configured (--schema-registry-url)` }
+  }
+
+  private deriveOne(kind: RecordKind, stream: string, event: Buffer | FlowLine | Rejected, from: Provenance): DerivedRow[] {
     const { metrics } = this.options
     const handler = handlerFor(kind)
+    const bytes = Buffer.isBuffer(event) ? event : event.raw
     metrics.stageIn.inc({ stage: 'decode', kind })
-    const decoded = decode(kind, bytes)
-    if (!decoded.ok) return [this.reject('decode', decoded.reason, decoded.detail, kind, stream, bytes, from)]
+    const decoded = this.decodeOne(kind, event)
+    if (!decoded.ok) return [this.reject(decoded.stage, decoded.reason, decoded.detail, kind, stream, bytes, from)]
     metrics.stageOut.inc({ stage: 'decode', kind })
     metrics.stageIn.inc({ stage: 'validate', kind })
-    const record = decoded.value
+    const record = decoded.record
     const verdict = handler.validate(record, from.ingestTimeMs)
     if (!verdict.ok) return [this.reject('validate', verdict.reason, verdict.detail, kind, stream, bytes, from)]
     const row = handler.row(record, from)
@@ -98,4 +152,16 @@ export class RecordProcessor {
     const row = deadLetterRow({ stage, reason, detail, kind, source: this.options.source, stream }, raw, from)
     return { table: 'dead_letters', row }
   }
+}
+
+/** A flow log line read in its format, with its own bytes for a dead letter. */
+interface FlowLine {
+  line: LineResult
+  raw: Buffer
+}
+
+/** A record refused before it yields events (a broken CloudWatch Logs envelope). */
+interface Rejected {
+  rejected: { reason: string; detail: string }
+  raw: Buffer
 }

@@ -28,7 +28,8 @@ export const flowsPerMinute: Rollup = (tables) => {
   if (flows === undefined) return undefined
   const sums = new Map<string, Row>()
   for (const row of flows.rows) {
-    if (row.log_status !== 'OK') continue
+    // NODATA and SKIPDATA carry no traffic; a custom format without log-status ('') is traffic.
+    if (row.log_status === 'NODATA' || row.log_status === 'SKIPDATA') continue
     const minute = Math.floor(Number(row.flow_start) / 60) * 60
     const dstPort = Number(row.dst_port ?? 0)
     const protocol = Number(row.protocol ?? 0)

@@ -1,7 +1,7 @@
 // Maps records to the rows of their ClickHouse tables, typed by schemas/tables.ts (so a column added
 // there and not here does not compile); absent strings become '' (ClickHouse's default) and absent
 // measures stay null so aggregates skip them.
-import type { ClientEvent, IpAssignment, NetworkFlow } from '../schemas/types.ts'
+import type { ClientEvent, IpAssignment, NetworkFlow, NetworkFlowExtras } from '../schemas/types.ts'
 import type { RowOf } from '../schemas/tables.ts'
 import type { Owner } from './enrich/ip-ownership.ts'
 
@@ -63,7 +63,7 @@ export function networkFlowRow(flow: NetworkFlow, source: Owner, destination: Ow
     packets: flow.packets,
     bytes: flow.bytes,
     action: flow.action ?? '',
-    log_status: flow.log_status,
+    log_status: flow.log_status ?? '',
     src_app: source.app,
     src_cluster: source.cluster,
     src_region: source.region,
@@ -73,7 +73,21 @@ export function networkFlowRow(flow: NetworkFlow, source: Owner, destination: Ow
     ingest_time: from.ingestTimeMs,
     source_partition: from.partition,
     source_position: from.position,
+    ...flowExtras(flow),
+    source_index: from.index ?? 0,
   }
+}
+
+const EXTRA_KEYS = [
+  'vpc_id', 'subnet_id', 'instance_id', 'tcp_flags', 'traffic_type', 'pkt_src_addr', 'pkt_dst_addr', 'region', 'az_id', 'sublocation_type',
+  'sublocation_id', 'pkt_src_aws_service', 'pkt_dst_aws_service', 'flow_direction', 'traffic_path', 'ecs_cluster_arn', 'ecs_cluster_name',
+  'ecs_container_instance_arn', 'ecs_container_instance_id', 'ecs_container_id', 'ecs_second_container_id', 'ecs_service_name',
+  'ecs_task_definition_arn', 'ecs_task_arn', 'ecs_task_id', 'reject_reason',
+] as const satisfies readonly (keyof NetworkFlowExtras)[]
+
+/** The v3-v8 fields, null where the record has none (a v1 writer, a format without them, "-"). */
+function flowExtras(flow: NetworkFlow): Required<NetworkFlowExtras> {
+  return Object.fromEntries(EXTRA_KEYS.map((key) => [key, flow[key] ?? null])) as Required<NetworkFlowExtras>
 }
 
 export function ipAssignmentRow(assignment: IpAssignment, from: Provenance): RowOf<'ip_assignments'> {

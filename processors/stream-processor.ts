@@ -12,6 +12,9 @@ import { PartitionSegments } from '../pipeline/segments.ts'
 import type { Sink } from '../pipeline/sink.ts'
 import type { Source, SourceBatch } from '../pipeline/source.ts'
 import type { StateStore } from '../pipeline/state.ts'
+import type { WriterSchemas } from '../schemas/confluent/writer-schemas.ts'
+import type { FlowLogFormat } from '../schemas/flow-log/format.ts'
+import { deaggregate } from '../schemas/kpl-aggregation.ts'
 import type { RecordKind } from '../schemas/types.ts'
 import { errorMessage } from '../runtime/errors.ts'
 import type { ClientProcessingSettings } from './client-partition.ts'
@@ -29,6 +32,10 @@ export interface StreamProcessorOptions {
   /** Where state is read back from (the sink's tables). */
   state: StateStore
   kindOf: (stream: string) => RecordKind
+  /** Format of flow log lines without a header line (`--flow-log-format`); AWS's default when unset. */
+  flowFormat?: FlowLogFormat
+  /** Writer schemas from the schema registry, for Confluent-framed records; unset without one. */
+  writerSchemas?: WriterSchemas
   registry: Registry
   logger: Logger
   batchRows: number
@@ -59,6 +66,8 @@ export class StreamProcessor {
   private ticker: NodeJS.Timeout | undefined
   private failed = false
   private nextIdleCheck = 0
+  /** Aborts waits on outside services (the schema registry) when the processor stops. */
+  private readonly stopping = new AbortController()
 
   constructor(private readonly options: StreamProcessorOptions) {
     this.metrics = createProcessorMetrics(options.registry)
@@ -84,6 +93,8 @@ export class StreamProcessor {
       ownership: this.enrichment.ownership,
       clientPartitions: this.clientPartitions,
       metrics: this.metrics,
+      ...(options.flowFormat === undefined ? {} : { flowFormat: options.flowFormat }),
+      ...(options.writerSchemas === undefined ? {} : { writerSchemas: options.writerSchemas }),
     })
   }
 
@@ -111,6 +122,7 @@ export class StreamProcessor {
    *  a tick had already started is waited for (never a new one), so nothing is written once this
    *  resolves: a successor then reads checkpoints that this processor no longer moves. */
   async abandon(): Promise<void> {
+    this.stopping.abort()
     this.stopTimers()
     await this.options.source.stop()
     await this.flusher.settled()
@@ -118,6 +130,7 @@ export class StreamProcessor {
 
   /** Stops reading, writes the open sessions as they stand, then flushes and commits everything. */
   async stop(): Promise<void> {
+    this.stopping.abort()
     this.enrichment.stop()
     await this.options.source.stop()
     this.stopTimers()
@@ -173,6 +186,8 @@ export class StreamProcessor {
   private async process(batch: SourceBatch): Promise<void> {
     const handler = KIND_HANDLERS[this.options.kindOf(batch.stream)]
     if (handler.holdsBack) await this.enrichment.holdBack(batch)
+    // While the registry is down the batch waits here, and the source with it: nothing is dead-lettered for it.
+    await this.options.writerSchemas?.prefetch(userRecords(batch), this.stopping.signal)
     const key = partitionKey(batch.stream, batch.partition)
     const clientState = handler.stateful ? this.clientPartitions.get(batch.stream, batch.partition) : undefined
     for (const record of batch.records) {
@@ -230,5 +245,13 @@ export class StreamProcessor {
     for (const sweep of this.clientPartitions.idleSweeps(now)) {
       this.segments.appendSnapshot(sweep.key, sweep.position, sweep.rows, now, sweep.state, `idle@${now}`)
     }
+  }
+}
+
+/** The user records of a batch (KPL aggregates unpacked), to find the schema ids they name. */
+function* userRecords(batch: SourceBatch): Generator<Buffer> {
+  for (const record of batch.records) {
+    const unpacked = deaggregate(record.data)
+    if (unpacked.ok) for (const user of unpacked.records) yield user.data
   }
 }

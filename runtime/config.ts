@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { parseFlowLogFormat } from '../schemas/flow-log/format.ts'
 import { ConfigError } from './errors.ts'
 
 const port = z.number().int().min(0).max(65535)
@@ -61,19 +62,50 @@ export const configSchema = z
         flowRate: z.number().min(0).default(300).describe('Network flow records per second generated.'),
         viewers: z.number().int().min(1).default(500).describe('Simulated viewers.'),
         seed: z.number().int().default(42).describe('Seed of the traffic generators.'),
+        wireFormat: z
+          .enum(['single-object', 'confluent'])
+          .default('single-object')
+          .describe("How producers frame Avro: 'single-object' (Avro's own, fingerprint header) or 'confluent' (magic 0 and a schema id from --schema-registry-url)."),
       })
       .strict()
       .prefault({}),
     processing: z
       .object({
         windowSeconds: z.number().int().min(1).max(3600).default(60).describe('Length of the event-time windows of the per-minute tables.'),
-        outOfOrdernessMs: z.number().int().min(0).default(5000).describe('The watermark trails the highest event time seen by this much.'),
-        allowedLatenessMs: z.number().int().min(0).default(600_000).describe('Events this late after their window closed still correct it; later ones are too_late.'),
+        outOfOrdernessMs: z.number().int().min(0).default(5000).describe('Client events: the watermark trails the highest event time seen by this much. Flows keep no windows and need none (README, "Lateness per record kind").'),
+        allowedLatenessMs: z.number().int().min(0).default(600_000).describe('Client events this late after their window closed still correct it; later ones are too_late. Flows are never too_late.'),
         dedupHorizonMs: z.number().int().min(0).default(600_000).describe('A repeated event id within this much event time is dropped as a duplicate.'),
         sessionTimeoutMs: z.number().int().min(1000).default(300_000).describe('A playback session with no event for this long (by the watermark) ends.'),
         careRebufferRatio: z.number().min(0).max(1).default(0.05).describe('A session rebuffering more than this share of its time went bad.'),
         enrichHoldBackMs: z.number().int().min(0).default(6000).describe('Flows wait this long after reaching the stream, so IP assignments sent a little after them still attribute them.'),
         idleTimeoutMs: z.number().int().min(0).default(30_000).describe('A partition without events this long lets its watermark follow the clock, so its sessions still time out (0: never).'),
+      })
+      .strict()
+      .prefault({}),
+    flowLogs: z
+      .object({
+        format: z
+          .string()
+          .default('')
+          .describe("Format of flow log lines that come without a header line, in AWS's syntax ('${version} ${vpc-id} ${srcaddr} ...'); empty: the version 2 default format.")
+          // Refused once, at start-up, rather than dead-lettering every record for the same reason.
+          .superRefine((format, context) => {
+            const parsed = format.trim() === '' ? undefined : parseFlowLogFormat(format)
+            if (parsed !== undefined && !parsed.ok) context.addIssue({ code: 'custom', message: parsed.reason })
+          }),
+        stream: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('A Kinesis stream or Kafka topic of AWS flow logs (plain lines or CloudWatch Logs subscription records) that processors read besides their own.'),
+      })
+      .strict()
+      .prefault({}),
+    schemaRegistry: z
+      .object({
+        url: z.url().optional().describe("Schema registry with Confluent's REST API (e.g. Apicurio's .../apis/ccompat/v7): processors read Confluent-framed Avro with the writer schemas it holds."),
+        username: z.string().default('').describe('Basic-auth user of the schema registry.'),
+        password: z.string().default('').describe('Basic-auth password of the schema registry; never logged.'),
       })
       .strict()
       .prefault({}),
@@ -90,6 +122,11 @@ export const configSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('Log level.'),
   })
   .strict()
+  // Confluent framing names schemas by registry ids: without a registry there are none to write.
+  .refine((config) => config.producer.wireFormat !== 'confluent' || config.schemaRegistry.url !== undefined, {
+    path: ['producer', 'wireFormat'],
+    message: 'the confluent wire format needs a schema registry (--schema-registry-url)',
+  })
 
 export type Config = z.infer<typeof configSchema>
 export type ConfigInput = z.input<typeof configSchema>
@@ -135,6 +172,12 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'processing.careRebufferRatio', flag: 'care-rebuffer-ratio', env: 'PULSE_CARE_REBUFFER_RATIO', type: 'number' },
   { path: 'processing.enrichHoldBackMs', flag: 'enrich-hold-back-ms', env: 'PULSE_ENRICH_HOLD_BACK_MS', type: 'number' },
   { path: 'processing.idleTimeoutMs', flag: 'idle-timeout-ms', env: 'PULSE_IDLE_TIMEOUT_MS', type: 'number' },
+  { path: 'flowLogs.format', flag: 'flow-log-format', env: 'PULSE_FLOW_LOG_FORMAT', type: 'string' },
+  { path: 'flowLogs.stream', flag: 'flow-log-stream', env: 'PULSE_FLOW_LOG_STREAM', type: 'string' },
+  { path: 'producer.wireFormat', flag: 'wire-format', env: 'PULSE_WIRE_FORMAT', type: 'string' },
+  { path: 'schemaRegistry.url', flag: 'schema-registry-url', env: 'PULSE_SCHEMA_REGISTRY_URL', type: 'string' },
+  { path: 'schemaRegistry.username', flag: 'schema-registry-user', env: 'PULSE_SCHEMA_REGISTRY_USER', type: 'string' },
+  { path: 'schemaRegistry.password', flag: 'schema-registry-password', env: 'PULSE_SCHEMA_REGISTRY_PASSWORD', type: 'string' },
   { path: 'http.metricsPort', flag: 'metrics-port', env: 'PULSE_METRICS_PORT', type: 'number' },
   { path: 'http.metricsHost', flag: 'metrics-host', env: 'PULSE_METRICS_HOST', type: 'string' },
   { path: 'http.queryPort', flag: 'query-port', env: 'PULSE_QUERY_PORT', type: 'number' },

@@ -20,6 +20,7 @@ export const DECODE_FAILURE_REASONS = [
   'malformed_avro',
   'malformed_json',
   'schema_mismatch',
+  'incompatible_schema',
 ] as const
 export type DecodeFailureReason = (typeof DECODE_FAILURE_REASONS)[number]
 

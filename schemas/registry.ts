@@ -14,7 +14,7 @@ import { RECORD_KINDS, type RecordKind } from './types.ts'
  */
 export const SCHEMA_FILES: { readonly [K in RecordKind]: readonly string[] } = {
   client_event: ['client_event.v1.avsc', 'client_event.v2.avsc'],
-  network_flow: ['network_flow.v1.avsc'],
+  network_flow: ['network_flow.v1.avsc', 'network_flow.v2.avsc'],
   ip_assignment: ['ip_assignment.v1.avsc'],
 }
 

@@ -59,12 +59,48 @@ export type FlowAction = (typeof FLOW_ACTIONS)[number]
 export const FLOW_LOG_STATUSES = ['OK', 'NODATA', 'SKIPDATA'] as const
 export type FlowLogStatus = (typeof FLOW_LOG_STATUSES)[number]
 
+/** The fields flow log versions 3 to 8 added; absent (or null) on records written with schema v1. */
+export interface NetworkFlowExtras {
+  vpc_id?: string | null
+  subnet_id?: string | null
+  instance_id?: string | null
+  /** Bitwise OR of the TCP flags seen in the interval (FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32). */
+  tcp_flags?: number | null
+  /** AWS's `type`: IPv4, IPv6 or EFA. */
+  traffic_type?: string | null
+  pkt_src_addr?: string | null
+  pkt_dst_addr?: string | null
+  region?: string | null
+  az_id?: string | null
+  sublocation_type?: string | null
+  sublocation_id?: string | null
+  pkt_src_aws_service?: string | null
+  pkt_dst_aws_service?: string | null
+  flow_direction?: string | null
+  traffic_path?: number | null
+  ecs_cluster_arn?: string | null
+  ecs_cluster_name?: string | null
+  ecs_container_instance_arn?: string | null
+  ecs_container_instance_id?: string | null
+  ecs_container_id?: string | null
+  ecs_second_container_id?: string | null
+  ecs_service_name?: string | null
+  ecs_task_definition_arn?: string | null
+  ecs_task_arn?: string | null
+  ecs_task_id?: string | null
+  reject_reason?: string | null
+}
+
 /**
- * One AWS VPC flow log record, version 2 default format. Fields AWS writes as "-" (NODATA and
- * SKIPDATA records) are null. start and end are epoch seconds, as AWS writes them.
+ * One AWS VPC flow log record of any format (versions 2 to 8). Fields AWS writes as "-" (NODATA and
+ * SKIPDATA records), or that a custom format leaves out, are null. start and end are epoch seconds,
+ * as AWS writes them, and every format Pulse reads has them (they place the record in event time).
+ * The extras are optional in TypeScript only so that v2-only writers need not spell them out; the
+ * codec fills them with null on decode.
  */
-export interface NetworkFlow {
+export interface NetworkFlow extends NetworkFlowExtras {
   version: number
+  /** Empty when a custom format leaves it out (it keys the stream and the sorting, so never null). */
   account_id: string
   interface_id: string
   src_addr: string | null
@@ -77,7 +113,7 @@ export interface NetworkFlow {
   start: number
   end: number
   action: FlowAction | null
-  log_status: FlowLogStatus
+  log_status: FlowLogStatus | null
 }
 
 export const ASSIGNMENT_ACTIONS = ['assign', 'release'] as const

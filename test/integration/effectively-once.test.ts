@@ -4,32 +4,12 @@
 import { describe, expect, it } from 'vitest'
 import { generateClientTraffic } from '../../producers/generators/client-traffic.ts'
 import { encode } from '../../schemas/codec.ts'
-import type { Checkpoint, CheckpointStore } from '../../pipeline/checkpoint.ts'
-import type { SinkParts } from '../../cli/roles.ts'
+import { crashOnCommit } from '../helpers/crash-on-commit.ts'
 import { count, embeddedClickHouse, pollUntil } from '../helpers/services.ts'
-import { PulseError } from '../../runtime/errors.ts'
 import type { Config } from '../../runtime/config.ts'
 import { kinesisPipeline, startProcessor } from '../helpers/pipeline.ts'
 
 const EVENTS = 4000
-
-/** A checkpoint store that fails the Nth commit, after the block it commits has been inserted. */
-function crashOnCommit(commitNumber: number, crashed: () => void): (parts: SinkParts) => SinkParts {
-  return (parts) => {
-    let commits = 0
-    const store = Object.create(parts.store) as CheckpointStore
-    store.write = async (checkpoints: readonly Checkpoint[]): Promise<void> => {
-      const isCommit = checkpoints.every((checkpoint) => checkpoint.pending === undefined)
-      if (isCommit && ++commits === commitNumber) {
-        crashed()
-        // Not retriable, so the flusher stops here, as a process dying at this point would.
-        throw new PulseError('simulated crash between insert and commit', { retriable: false })
-      }
-      await parts.store.write(checkpoints)
-    }
-    return { ...parts, store }
-  }
-}
 
 function flushingOnTime(config: Config): Config {
   return { ...config, clickhouse: { ...config.clickhouse, flushIntervalMs: 200 } }

@@ -18,7 +18,7 @@ describe('replaying a VPC flow log file', () => {
     const first = await startProcessor(pipeline)
     await pollUntil(() => count(clickhouse, `SELECT count() FROM ${pipeline.database}.ip_assignments`), (n) => n === 4, { what: 'the assignments' })
     const report = await replayFlowLog(openLines(sample('vpc-flow-logs.txt')), pipeline.transport, streams.network_flow, pipeline.runtime.logger)
-    expect(report).toEqual({ records: 7, unreadable: 0, skipped: 1 })
+    expect(report).toEqual({ records: 7, unreadable: 0, skipped: 1, refusedFiles: 0 })
     await pollUntil(() => count(clickhouse, `SELECT count() FROM ${pipeline.database}.network_flows`), (n) => n === 7, { what: 'seven flows' })
     await first.stop()
 

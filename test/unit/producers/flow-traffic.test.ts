@@ -74,7 +74,8 @@ describe('flow traffic stream', () => {
   it('fits the network_flow and ip_assignment schemas (Avro round trip)', () => {
     for (const g of [...records.slice(0, 3000), ...records.filter((r) => r.kind === 'network_flow' && r.record.log_status !== 'OK').slice(0, 50)]) {
       const decoded = decode(g.kind, encode(g.kind, g.record))
-      expect(decoded.ok && decoded.value).toEqual(g.record)
+      // Fields the generator leaves out (versions 3 to 8) come back null; every field it wrote comes back as written.
+      expect(decoded.ok && decoded.value).toEqual(expect.objectContaining(g.record))
     }
   })
 })

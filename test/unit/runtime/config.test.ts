@@ -46,10 +46,18 @@ describe('defaults', () => {
       dedup: true,
     })
     expect(config.clickhouse.url).toBeUndefined()
-    expect(config.producer).toEqual({ clientRate: 1500, flowRate: 300, viewers: 500, seed: 42 })
+    expect(config.producer).toEqual({ clientRate: 1500, flowRate: 300, viewers: 500, seed: 42, wireFormat: 'single-object' })
+    expect(config.flowLogs).toEqual({ format: '' })
+    expect(config.schemaRegistry).toEqual({ username: '', password: '' })
     expect(config.http).toEqual({ metricsPort: 9464, metricsHost: '127.0.0.1', queryPort: 8124, queryAllowedOrigins: [] })
     expect(config.duration).toBeUndefined()
     expect(config.logLevel).toBe('info')
+  })
+
+  it('refuses a flow log format without start/end once, at start-up, and confluent framing without a registry', () => {
+    expect(() => loadConfig({ flags: { 'flow-log-format': '${srcaddr} ${dstaddr}' } })).toThrow(/flowLogs.format \(--flow-log-format, PULSE_FLOW_LOG_FORMAT\): the format lacks start and end/)
+    expect(() => loadConfig({ flags: { 'wire-format': 'confluent' } })).toThrow(/needs a schema registry/)
+    expect(loadConfig({ env: { PULSE_FLOW_LOG_FORMAT: '${start} ${end} ${srcaddr}', PULSE_SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081', PULSE_WIRE_FORMAT: 'confluent' } }).producer.wireFormat).toBe('confluent')
   })
 
   it('keeps the defaults of a section that a file only partly sets', () => {

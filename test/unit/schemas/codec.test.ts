@@ -72,6 +72,15 @@ describe('Avro round trip', () => {
   })
 })
 
+describe('schema evolution: v1 network flows', () => {
+  it('decodes a record written with network_flow v1 (version 2 fields only), the v3-v8 fields null', () => {
+    const { version, account_id, interface_id, src_addr, dst_addr, src_port, dst_port, protocol, packets, bytes, start, end, action, log_status } = networkFlow()
+    const v1Flow = { version, account_id, interface_id, src_addr, dst_addr, src_port, dst_port, protocol, packets, bytes, start, end, action, log_status }
+    const decoded = decode('network_flow', encodeAsVersion('network_flow', 1, v1Flow))
+    expect(decoded).toEqual({ ok: true, value: networkFlow(), writerVersion: 1, format: 'avro' })
+  })
+})
+
 describe('schema evolution: v1 client events', () => {
   const v1Event = (({ exit_reason: _e, search_query: _s, ...rest }) => rest)(clientEvent())
 
@@ -122,7 +131,7 @@ describe('Avro failures', () => {
 
   it('names the kind a record of another kind belongs to', () => {
     const detail = expectFailure(decode('client_event', encode('network_flow', networkFlow())), 'unknown_schema')
-    expect(detail).toMatch(/is network_flow v1, not client_event/)
+    expect(detail).toMatch(/is network_flow v2, not client_event/)
   })
 
   it('refuses an unknown fingerprint, listing the known ones', () => {

@@ -49,6 +49,12 @@ export function networkFlow(overrides: Partial<NetworkFlow> = {}): NetworkFlow {
     end: 1_700_000_060,
     action: 'ACCEPT',
     log_status: 'OK',
+    // What decode gives back for a record written without the v3-v8 fields: null, field by field.
+    vpc_id: null, subnet_id: null, instance_id: null, tcp_flags: null, traffic_type: null, pkt_src_addr: null, pkt_dst_addr: null,
+    region: null, az_id: null, sublocation_type: null, sublocation_id: null, pkt_src_aws_service: null, pkt_dst_aws_service: null,
+    flow_direction: null, traffic_path: null, ecs_cluster_arn: null, ecs_cluster_name: null, ecs_container_instance_arn: null,
+    ecs_container_instance_id: null, ecs_container_id: null, ecs_second_container_id: null, ecs_service_name: null,
+    ecs_task_definition_arn: null, ecs_task_arn: null, ecs_task_id: null, reject_reason: null,
     ...overrides,
   }
 }
