@@ -25,7 +25,7 @@ export async function kinesisPipeline(overrides: Partial<ConfigInput> = {}): Pro
   const merged: Config = {
     ...config,
     ...overrides,
-    kinesis: { ...config.kinesis, endpoint: inject('kinesisEndpoint'), streamPrefix: uniqueName('t').replaceAll('_', '-'), shards: 2, pollIntervalMs: 50, ...overrides.kinesis },
+    kinesis: { ...config.kinesis, endpoint: inject('kinesisEndpoint'), dynamodbEndpoint: inject('dynamodbEndpoint'), streamPrefix: uniqueName('t').replaceAll('_', '-'), shards: 2, pollIntervalMs: 50, ...overrides.kinesis },
     clickhouse: { ...config.clickhouse, dataDir, database, flushIntervalMs: 200, ...overrides.clickhouse },
     // Tests that need assignments before flows produce them first, so flows need not wait.
     processing: { ...config.processing, enrichHoldBackMs: 0, ...overrides.processing },
