@@ -18,7 +18,8 @@ export interface TestPipeline {
   database: string
 }
 
-export async function kinesisPipeline(overrides: Partial<ConfigInput> = {}): Promise<TestPipeline> {
+/** `shardsOf` gives some streams a shard count of their own (created before the rest). */
+export async function kinesisPipeline(overrides: Partial<ConfigInput> = {}, shardsOf: Partial<Record<RecordKind, number>> = {}): Promise<TestPipeline> {
   const { dataDir } = embeddedClickHouse()
   const database = uniqueName('pulse_test')
   const config = loadConfig({})
@@ -32,6 +33,10 @@ export async function kinesisPipeline(overrides: Partial<ConfigInput> = {}): Pro
   } as Config
   const runtime: Runtime = { config: merged, logger: testLogger().logger, registry: createRegistry() }
   const kinesis = await openKinesis(runtime, false)
+  for (const [kind, shards] of Object.entries(shardsOf)) {
+    const own = kinesisTransport({ ...runtime, config: { ...merged, kinesis: { ...merged.kinesis, shards } }, registry: createRegistry() }, kinesis).transport
+    await own.ensureStreams([kinesis.streams[kind as RecordKind]])
+  }
   const { transport } = kinesisTransport(runtime, kinesis)
   await transport.ensureStreams(Object.values(kinesis.streams))
   onTestFinished(() => transport.close())

@@ -13,6 +13,7 @@ import { fencedCheckpoints } from './fenced-store.ts'
 import type { SourceMetrics } from '../metrics.ts'
 import { readShard } from './shard-reader.ts'
 import { errorMessage } from '../../../runtime/errors.ts'
+import { DEFAULT_RETRY, retry } from '../../../runtime/retry.ts'
 import { LeaseLostError, leaseKey, type Lease, type LeaseTable } from './lease-table.ts'
 import type { LeaseCoordinator } from './lease-coordinator.ts'
 import { syncShards } from './shard-sync.ts'
@@ -112,8 +113,20 @@ export class KinesisSource implements Source {
   }
 
   private async startReader(lease: Lease): Promise<void> {
-    const checkpoint = (await this.options.loadCheckpoints(lease.stream)).get(lease.shard)
-    await this.lifecycle.onAssigned?.(lease.stream, lease.shard, checkpoint)
+    let checkpoint: Checkpoint | undefined
+    try {
+      // A shard taken mid-run must not stop the process over a busy ClickHouse: the checkpoint and the
+      // shard's state are read again a few times before giving up.
+      checkpoint = await retry(async () => {
+        const stored = (await this.options.loadCheckpoints(lease.stream)).get(lease.shard)
+        await this.lifecycle.onAssigned?.(lease.stream, lease.shard, stored)
+        return stored
+      }, { ...DEFAULT_RETRY, retriable: () => !this.stopping() })
+    } catch (error) {
+      this.options.logger.error({ lease: lease.key, err: errorMessage(error) }, 'starting a shard failed')
+      this.fail(error)
+      return
+    }
     const abort = new AbortController()
     const done = this.runReader(lease, checkpoint?.position, abort.signal).catch((error: unknown) => {
       this.options.logger.error({ lease: lease.key, err: errorMessage(error) }, 'shard reader stopped by a pipeline failure')

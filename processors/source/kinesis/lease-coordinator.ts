@@ -10,7 +10,7 @@ import { observe, planRound, type Observation } from './lease-plan.ts'
 import type { LeaseMetrics } from './lease-metrics.ts'
 
 export interface LeaseEvents {
-  /** A lease is now ours: start reading its shard. */
+  /** A lease is now ours: start reading its shard (failures are the source's to report). */
   taken(lease: Lease): Promise<void>
   /** Another worker holds it now: stop reading and commit nothing more for it. */
   lost(key: string): void
@@ -130,7 +130,7 @@ export class LeaseCoordinator {
     observe(this.seen, leases, now)
     const plan = planRound({ leases, me: workerId, held: new Set(this.held.keys()), seen: this.seen, nowMs: now, leaseDurationMs: this.options.leaseDurationMs, exclusive: this.options.exclusive })
     metrics.waitingOnParents.set(plan.waitingOnParents)
-    for (const lease of plan.take) await this.take(lease)
+    await Promise.all(plan.take.map((lease) => this.take(lease)))
     if (plan.steal !== undefined && (await table.requestSteal(plan.steal, workerId))) {
       metrics.events.inc({ event: 'steal_requested' })
       this.options.logger.info({ lease: plan.steal.key, from: plan.steal.owner }, 'asked for a lease towards an even spread')
@@ -149,7 +149,8 @@ export class LeaseCoordinator {
     this.options.metrics.events.inc({ event })
     this.options.metrics.held.set(this.held.size)
     this.options.logger.info({ lease: lease.key, from: lease.owner === '' ? undefined : lease.owner, event }, 'lease taken')
-    await this.events?.taken(lease)
+    // Not awaited: restoring a shard's state from ClickHouse must not hold up renewing the others.
+    void this.events?.taken(lease)
   }
 
   /** Read through a call, so the compiler does not narrow it from the loop condition. */

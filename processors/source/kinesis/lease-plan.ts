@@ -26,32 +26,45 @@ export interface Plan {
   steal: Lease | undefined
   /** Leases whose parents are not finished yet. */
   waitingOnParents: number
+  /** This worker's even share, over all streams. */
   target: number
 }
 
 export function planRound(input: PlanInput): Plan {
-  const { leases, me, held } = input
-  const keys = new Set(leases.map((lease) => lease.key))
-  const finished = new Set(leases.filter((lease) => lease.finished).map((lease) => lease.key))
+  const keys = new Set(input.leases.map((lease) => lease.key))
+  const finished = new Set(input.leases.filter((lease) => lease.finished).map((lease) => lease.key))
   // A parent with no lease has expired past the stream's retention: nothing of it is left to read.
   const ready = (lease: Lease): boolean => lease.parents.every((parent) => !keys.has(leaseKey(lease.stream, parent)) || finished.has(leaseKey(lease.stream, parent)))
-  const open = leases.filter((lease) => !lease.finished)
+  const open = input.leases.filter((lease) => !lease.finished)
   const active = open.filter(ready)
-  const takeable = (lease: Lease): boolean => !held.has(lease.key) && (lease.owner === '' || lease.owner === me || input.exclusive || isExpired(lease, input))
-  const load = new Map<string, Lease[]>([[me, []]])
-  for (const lease of active) {
-    if (held.has(lease.key)) load.get(me)?.push(lease)
-    else if (!takeable(lease)) load.set(lease.owner, [...(load.get(lease.owner) ?? []), lease])
+  const takeable = (lease: Lease): boolean => !input.held.has(lease.key) && (lease.owner === '' || lease.owner === input.me || input.exclusive || isExpired(lease, input))
+  // Workers are whoever holds a live lease of any stream, and this one.
+  const workers = new Set([input.me, ...active.filter((lease) => !takeable(lease) && !input.held.has(lease.key)).map((lease) => lease.owner)])
+  const plan: Plan = { take: [], steal: undefined, waitingOnParents: open.length - active.length, target: 0 }
+  const asking = active.some((lease) => lease.stealer === input.me)
+  // Each stream is spread on its own: an even share of every stream, not of the sum, keeps each stream's shards apart.
+  for (const stream of new Set(active.map((lease) => lease.stream))) {
+    const share = planStream(active.filter((lease) => lease.stream === stream), workers, takeable, input)
+    plan.take.push(...share.take)
+    plan.target += share.target
+    // At most one steal per round, and none while one asked for is not handed over yet.
+    if (!asking && plan.steal === undefined && share.take.length === 0) plan.steal = share.steal
   }
-  const target = input.exclusive ? active.length : Math.ceil(active.length / load.size)
-  const need = target - (load.get(me)?.length ?? 0)
-  const plan: Plan = { take: [], steal: undefined, waitingOnParents: open.length - active.length, target }
-  if (need <= 0) return plan
-  // Free leases before expired ones: a free one was given up cleanly and needs no waiting.
-  plan.take = active.filter(takeable).sort((a, b) => Number(a.owner !== '') - Number(b.owner !== '')).slice(0, need)
-  if (plan.take.length > 0 || active.some((lease) => lease.stealer === me)) return plan
-  plan.steal = stealCandidate(load, me, target)
   return plan
+}
+
+function planStream(active: readonly Lease[], workers: ReadonlySet<string>, takeable: (lease: Lease) => boolean, input: PlanInput): { take: Lease[]; steal: Lease | undefined; target: number } {
+  const load = new Map<string, Lease[]>([...workers].map((worker) => [worker, []]))
+  for (const lease of active) {
+    if (input.held.has(lease.key)) load.get(input.me)?.push(lease)
+    else if (!takeable(lease)) load.get(lease.owner)?.push(lease)
+  }
+  const target = input.exclusive ? active.length : Math.ceil(active.length / workers.size)
+  const need = target - (load.get(input.me)?.length ?? 0)
+  if (need <= 0) return { take: [], steal: undefined, target }
+  // Free leases before expired ones: a free one was given up cleanly and needs no waiting.
+  const take = active.filter(takeable).sort((a, b) => Number(a.owner !== '') - Number(b.owner !== '')).slice(0, need)
+  return { take, steal: take.length === 0 ? stealCandidate(load, input.me, target) : undefined, target }
 }
 
 function isExpired(lease: Lease, input: PlanInput): boolean {

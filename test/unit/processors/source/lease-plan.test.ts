@@ -70,3 +70,14 @@ describe('planRound', () => {
     expect(plan(shards(4, () => 'old'), { exclusive: true }).take).toHaveLength(4)
   })
 })
+
+describe('planRound over several streams', () => {
+  it('spreads each stream on its own', () => {
+    const other = (shard: string, owner: string): Lease => ({ ...lease(shard, owner), key: `t/${shard}`, stream: 't' })
+    // a holds both of stream t; stream s is all free: me takes half of s and asks a for one of t.
+    const leases = [other('0', 'a'), other('1', 'a'), ...shards(4, () => '')]
+    const result = plan(leases)
+    expect(result.take.map((item) => item.key)).toEqual(['s/shard-0', 's/shard-1'])
+    expect(result.steal?.stream).toBe('t')
+  })
+})
