@@ -2,6 +2,7 @@
 // and one stream, writing to this process's ClickHouse engine over HTTP: the lease tests' setup,
 // producer and observations (who owns which shard, what each worker committed).
 import { onTestFailed, onTestFinished } from 'vitest'
+import { DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, SplitShardCommand, type Shard } from '@aws-sdk/client-kinesis'
 import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { generateClientTraffic } from '../../producers/generators/client-traffic.ts'
@@ -15,7 +16,7 @@ import { LeaseTable, type Lease } from '../../processors/source/kinesis/lease-ta
 import { spawnPulse, type RunningPulse } from './cli.ts'
 import { serveClickHouse } from './kafka.ts'
 import { kinesisPipeline, type TestPipeline } from './pipeline.ts'
-import { count, embeddedClickHouse, testLogger } from './services.ts'
+import { count, embeddedClickHouse, pollUntil, testLogger } from './services.ts'
 
 export const LEASE_MS = 3000
 export const RENEW_MS = 500
@@ -140,4 +141,30 @@ export async function positionRegressions(bed: LeaseTestBed): Promise<number> {
        FROM ${bed.pipeline.database}.checkpoints WHERE stream = '${bed.stream}' AND position != ''
      ) WHERE before != 0 AND at < before`,
   )
+}
+
+/** Splits a shard at the middle of its hash range, then waits for the stream to be ACTIVE again. */
+export async function splitShard(bed: LeaseTestBed, shardId: string): Promise<void> {
+  const shard = (await listAllShards(bed)).find((candidate) => candidate.ShardId === shardId)
+  const range = shard?.HashKeyRange
+  if (range?.StartingHashKey === undefined || range.EndingHashKey === undefined) throw new Error(`no hash range for ${shardId}`)
+  const middle = (BigInt(range.StartingHashKey) + BigInt(range.EndingHashKey)) / 2n
+  await bed.pipeline.kinesis.client.send(new SplitShardCommand({ StreamName: bed.stream, ShardToSplit: shardId, NewStartingHashKey: middle.toString() }))
+  await waitActive(bed)
+}
+
+export async function mergeShards(bed: LeaseTestBed, shardId: string, adjacentId: string): Promise<void> {
+  await bed.pipeline.kinesis.client.send(new MergeShardsCommand({ StreamName: bed.stream, ShardToMerge: shardId, AdjacentShardToMerge: adjacentId }))
+  await waitActive(bed)
+}
+
+async function listAllShards(bed: LeaseTestBed): Promise<Shard[]> {
+  const response = await bed.pipeline.kinesis.client.send(new ListShardsCommand({ StreamName: bed.stream }))
+  return response.Shards ?? []
+}
+
+async function waitActive(bed: LeaseTestBed): Promise<void> {
+  const read = async (): Promise<string> =>
+    (await bed.pipeline.kinesis.client.send(new DescribeStreamSummaryCommand({ StreamName: bed.stream }))).StreamDescriptionSummary?.StreamStatus ?? ''
+  await pollUntil(read, (status) => status === 'ACTIVE', { what: `${bed.stream} ACTIVE after a reshard`, timeoutMs: 30_000 })
 }

@@ -32,7 +32,8 @@ interface Held {
   counter: number
   /** The tail of this lease's operations. */
   queue: Promise<unknown>
-  handingOver: boolean
+  /** The worker that asked for it, once it did. */
+  handingOverTo: string | undefined
 }
 
 export class LeaseCoordinator {
@@ -72,9 +73,10 @@ export class LeaseCoordinator {
     })
   }
 
-  /** Gives a lease up after its shard's blocks are flushed and committed. */
+  /** Gives a lease up after its shard's blocks are flushed and committed: to the worker that asked for it, if one did. */
   release(key: string): Promise<void> {
-    return this.end(key, (counter) => this.options.table.release(key, this.workerId, counter), 'released')
+    const to = this.held.get(key)?.handingOverTo
+    return this.end(key, (counter) => this.options.table.release(key, this.workerId, counter, to), to === undefined ? 'released' : 'handed_over')
   }
 
   /** Marks a shard read to its end, its final position committed: its children may be taken. */
@@ -82,7 +84,7 @@ export class LeaseCoordinator {
     return this.end(key, (counter) => this.options.table.finish(key, this.workerId, counter), 'finished')
   }
 
-  private async end(key: string, operation: (counter: number) => Promise<void>, event: 'released' | 'finished'): Promise<void> {
+  private async end(key: string, operation: (counter: number) => Promise<void>, event: 'released' | 'handed_over' | 'finished'): Promise<void> {
     await this.serialised(key, (held) => operation(held.counter))
     this.held.delete(key)
     this.options.metrics.events.inc({ event })
@@ -107,8 +109,8 @@ export class LeaseCoordinator {
       await this.serialised(key, async (held) => {
         const lease = await this.options.table.renew(key, this.workerId, held.counter)
         held.counter = lease.counter
-        if (lease.stealer !== undefined && !held.handingOver) {
-          held.handingOver = true
+        if (lease.stealer !== undefined && held.handingOverTo === undefined) {
+          held.handingOverTo = lease.stealer
           this.options.logger.info({ lease: key, to: lease.stealer }, 'handing a lease over: flushing and committing first')
           this.events?.handOver(key)
         }
@@ -140,12 +142,13 @@ export class LeaseCoordinator {
   private async take(lease: Lease): Promise<void> {
     try {
       const taken = await this.options.table.take(lease, this.workerId)
-      this.held.set(lease.key, { counter: taken.counter, queue: Promise.resolve(), handingOver: false })
+      this.held.set(lease.key, { counter: taken.counter, queue: Promise.resolve(), handingOverTo: undefined })
     } catch (error) {
       if (error instanceof LeaseLostError) return // another worker was quicker
       throw error
     }
-    const event = lease.owner === '' || lease.owner === this.workerId ? 'taken' : lease.stealer === this.workerId ? 'stolen' : 'taken_expired'
+    // A lease handed over arrives already in this worker's name: that is the end of a steal.
+    const event = lease.owner === '' ? 'taken' : lease.owner === this.workerId ? 'stolen' : 'taken_expired'
     this.options.metrics.events.inc({ event })
     this.options.metrics.held.set(this.held.size)
     this.options.logger.info({ lease: lease.key, from: lease.owner === '' ? undefined : lease.owner, event }, 'lease taken')

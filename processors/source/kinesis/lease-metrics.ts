@@ -1,5 +1,5 @@
 // Metrics of this worker's shard leases. Each process is scraped on its own, so "per worker" is the
-// scrape target, not a label; the event label has six values.
+// scrape target, not a label; the event label has eight values.
 import { Counter, Gauge, type Registry } from 'prom-client'
 
 export interface LeaseMetrics {
@@ -14,7 +14,7 @@ export function createLeaseMetrics(registry: Registry): LeaseMetrics {
     held: new Gauge({ name: 'pulse_kinesis_leases_held', help: 'Shard leases this worker holds.', registers }),
     events: new Counter({
       name: 'pulse_kinesis_lease_events_total',
-      help: 'Lease changes of this worker: taken (free), taken_expired, stolen, steal_requested, released, finished, lost.',
+      help: 'Lease changes of this worker: taken (free), taken_expired, stolen (handed over to it), steal_requested, released, handed_over, finished, lost.',
       labelNames: ['event'],
       registers,
     }),

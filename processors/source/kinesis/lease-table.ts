@@ -114,12 +114,15 @@ export class LeaseTable {
     return this.update(key, 'SET #counter = #counter + :one, renewedAt = :now', '#owner = :me AND #counter = :seen', { ':me': s(owner), ':seen': n(counter) })
   }
 
-  /** Gives a held lease up (on stop, or handed over to a stealer). */
-  async release(key: string, owner: string, counter: number): Promise<void> {
-    await this.update(key, 'SET #owner = :none, #counter = #counter + :one, renewedAt = :now REMOVE stealer', '#owner = :me AND #counter = :seen', {
+  /**
+   * Gives a held lease up: to nobody on stop, or straight to the worker that asked for it (were it
+   * left free, a worker that does not yet know the asker exists could take it back at once).
+   */
+  async release(key: string, owner: string, counter: number, to = ''): Promise<void> {
+    await this.update(key, 'SET #owner = :next, #counter = #counter + :one, renewedAt = :now REMOVE stealer', '#owner = :me AND #counter = :seen', {
       ':me': s(owner),
       ':seen': n(counter),
-      ':none': s(''),
+      ':next': s(to),
     })
   }
 
