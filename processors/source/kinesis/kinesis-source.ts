@@ -42,8 +42,10 @@ export class KinesisSource implements Source {
   readonly name = 'kinesis'
   private readonly abort = new AbortController()
   private readonly readers = new Map<string, Reader>()
-  /** Shards read to their end, by the position whose commit finishes them. */
-  private readonly endedAt = new Map<string, string>()
+  /** Shards read to their end, with the position whose commit finishes them. */
+  private readonly endedAt = new Map<string, { position: string; lease: Lease }>()
+  /** The last position committed per shard: the final block may be committed before the reader sees the shard's end. */
+  private readonly committedAt = new Map<string, string>()
   private readonly known = new Set<string>()
   private connected = false
   private failed = false
@@ -75,12 +77,15 @@ export class KinesisSource implements Source {
     return fencedCheckpoints(store, this.options.leases)
   }
 
-  async commit(stream: string, partition: string, position: string): Promise<void> {
+  commit(stream: string, partition: string, position: string): Promise<void> {
     const key = leaseKey(stream, partition)
-    if (this.endedAt.get(key) !== position) return
+    this.committedAt.set(key, position)
+    const ended = this.endedAt.get(key)
+    if (ended?.position !== position) return Promise.resolve()
     this.endedAt.delete(key)
-    await this.options.leases.finish(key)
-    this.options.logger.info({ stream, shard: partition }, 'shard finished: its children may be read')
+    // Not awaited: this runs inside the flusher's round, and finishing flushes once more.
+    void this.finishShard(ended.lease)
+    return Promise.resolve()
   }
 
   /** Stops reading; unless the pipeline failed, flushes and commits every shard, then releases its lease. */
@@ -158,9 +163,24 @@ export class KinesisSource implements Source {
     this.options.logger.info({ lease: lease.key }, 'shard closed and fully read')
     this.readers.delete(lease.key)
     this.publishShards()
-    // Nothing read since the checkpoint: the final position is committed already.
-    if (lastSeen === undefined || lastSeen === after) await this.options.leases.finish(lease.key)
-    else this.endedAt.set(lease.key, lastSeen)
+    // Nothing read since the checkpoint, or the last block already committed: the final position is in.
+    if (lastSeen === undefined || lastSeen === after || this.committedAt.get(lease.key) === lastSeen) await this.finishShard(lease)
+    else this.endedAt.set(lease.key, { position: lastSeen, lease })
+  }
+
+  /**
+   * A closed shard whose last record is committed: what the pipeline still holds for it (open sessions)
+   * is flushed under the lease, and only then is the lease marked finished, so nothing is ever written
+   * for the shard without a lease and its children may start.
+   */
+  private async finishShard(lease: Lease): Promise<void> {
+    try {
+      await this.lifecycle.onRevoked?.(lease.stream, lease.shard)
+      await this.options.leases.finish(lease.key)
+      this.options.logger.info({ lease: lease.key }, 'shard finished: its children may be read')
+    } catch (error) {
+      this.options.logger.error({ lease: lease.key, err: errorMessage(error) }, 'finishing a shard failed; its lease expires and another worker finishes it')
+    }
   }
 
   /** Another worker took the lease while this one was away: commit nothing more; the process stops and its blocks are replayed there. */
