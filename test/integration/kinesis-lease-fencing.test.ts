@@ -3,7 +3,7 @@
 // checkpoint and stops, and no event lands twice.
 import { describe, expect, it } from 'vitest'
 import { count, embeddedClickHouse, pollUntil } from '../helpers/services.ts'
-import { checkpointOwner, leaseTestBed, openLeases, rowCounts, spread, startWorker, trickle, type Produced } from '../helpers/kinesis-workers.ts'
+import { checkpointOwner, leaseTestBed, rowCounts, spread, startWorker, trickle, type Produced } from '../helpers/kinesis-workers.ts'
 
 describe('a kinesis worker paused past its lease', () => {
   it('is fenced out: no position committed after it wakes, no duplicate row', async () => {
@@ -18,9 +18,12 @@ describe('a kinesis worker paused past its lease', () => {
     const other = startWorker(bed, 'w2')
     await pollUntil(() => spread(bed), (counts) => counts.join('/') === '4/4', { what: 'leases spread 4/4', timeoutMs: 60_000 })
 
-    const staleWrites = (): Promise<number> => count(clickhouse, `SELECT count() FROM ${bed.pipeline.database}.checkpoints WHERE owner = '${checkpointOwner(stale)}'`)
+    const staleWrites = (): Promise<number> =>
+      count(clickhouse, `SELECT count() FROM ${bed.pipeline.database}.checkpoints WHERE owner = '${checkpointOwner(stale)}' AND stream = '${bed.stream}'`)
     stale.child.kill('SIGSTOP')
-    await pollUntil(() => openLeases(bed), (leases) => leases.every((lease) => lease.owner === 'w2'), { what: 'w2 taking the frozen worker’s shards', timeoutMs: 30_000 })
+    // Every lease of every stream: the frozen worker may hold the one-shard streams too.
+    const everyLease = async (): Promise<string[]> => (await bed.table.list()).filter((lease) => !lease.finished).map((lease) => lease.owner)
+    await pollUntil(everyLease, (owners) => owners.every((owner) => owner === 'w2'), { what: 'w2 taking the frozen worker’s shards', timeoutMs: 30_000 })
     const writtenBeforeWaking = await staleWrites()
     expect(writtenBeforeWaking).toBeGreaterThan(0)
     stale.child.kill('SIGCONT')
