@@ -68,8 +68,13 @@ export class LeaseCoordinator {
   /** The fence before a commit: renews the lease only if it is still ours at the counter we hold. */
   async verify(key: string): Promise<void> {
     await this.serialised(key, async (held) => {
+      const sentAt = Date.now()
       const lease = await this.options.table.renew(key, this.workerId, held.counter)
       held.counter = lease.counter
+      // Others count the lease's duration from no earlier than this renewal reaching DynamoDB. A
+      // process frozen after the renewal was sent (SIGSTOP, a long pause) may wake with the success
+      // in hand while another worker already holds the lease: this far past, it writes nothing.
+      if (Date.now() - sentAt > this.options.leaseDurationMs - this.options.renewIntervalMs) throw new LeaseLostError(key)
     })
   }
 
