@@ -13,6 +13,7 @@ import { runMigrate } from './migrate.ts'
 import { runProcess } from './process.ts'
 import { parseTrafficChoice, runProduce, runReplay } from './produce.ts'
 import { runBench } from './bench.ts'
+import { runLeases } from './leases.ts'
 
 export async function main(argv: readonly string[]): Promise<number> {
   // The benchmark takes flags of its own (bench/index.ts), not Pulse's settings.
@@ -60,6 +61,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (files.flows !== undefined && choice !== 'flows') throw new ConfigError('--file replays VPC flow logs: use `pulse produce flows --file PATH`')
         return await runReplay(runtime, files, process.stdout)
       }
+      case 'leases':
+        await runLeases(config, process.stdout)
+        return 0
       case 'migrate':
         return await runMigrate(runtime, process.stdout)
       default:

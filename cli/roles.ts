@@ -18,6 +18,12 @@ import { startKinesisEmulator, type KinesisEmulator } from '../infra/kinesis/emu
 import { KinesisTransport } from '../producers/kinesis/kinesis-transport.ts'
 import { createProducerMetrics, type ProducerMetrics } from '../producers/metrics.ts'
 import { KinesisSource } from '../processors/source/kinesis/kinesis-source.ts'
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { createDynamoClient } from '../processors/source/kinesis/dynamodb-client.ts'
+import { LeaseTable } from '../processors/source/kinesis/lease-table.ts'
+import { LeaseCoordinator } from '../processors/source/kinesis/lease-coordinator.ts'
+import { createLeaseMetrics } from '../processors/source/kinesis/lease-metrics.ts'
+import { startDynalite, type DynaliteServer } from '../infra/dynamodb/dynalite.ts'
 import { createSourceMetrics } from '../processors/source/metrics.ts'
 import { StreamProcessor } from '../processors/stream-processor.ts'
 import type { RecordKind } from '../schemas/types.ts'
@@ -78,6 +84,9 @@ export interface KinesisParts {
   client: KinesisClient
   streams: Record<RecordKind, string>
   emulator: KinesisEmulator | undefined
+  /** The lease table's DynamoDB, and the dynalite Pulse started for it on the embedded default. */
+  dynamo: DynamoDBClient
+  dynalite: DynaliteServer | undefined
 }
 
 /** Connects to Kinesis; on the embedded default, first starts the emulator with its data in the data directory. */
@@ -93,7 +102,19 @@ export async function openKinesis(runtime: Runtime, embedded: boolean): Promise<
     if (emulator.repair === 'discarded') logger.error('the Kinesis emulator state file was damaged and no whole copy was kept; it was set aside and the streams start empty')
   }
   const client = createKinesisClient({ endpoint, region: config.kinesis.region })
-  return { client, streams: streamNames(config.kinesis.streamPrefix), emulator }
+  let dynalite: DynaliteServer | undefined
+  let dynamoEndpoint = config.kinesis.dynamodbEndpoint
+  if (dynamoEndpoint === undefined && embedded) {
+    dynalite = await startDynalite({ port: config.kinesis.dynamodbPort, persistDir: join(config.clickhouse.dataDir, 'dynamodb') })
+    dynamoEndpoint = dynalite.endpoint
+    logger.info({ endpoint: dynamoEndpoint }, 'dynalite (lease table) started')
+  }
+  const dynamo = createDynamoClient({ endpoint: dynamoEndpoint, region: config.kinesis.region })
+  return { client, streams: streamNames(config.kinesis.streamPrefix), emulator, dynamo, dynalite }
+}
+
+export function leaseTableName(config: Config): string {
+  return config.kinesis.leaseTable ?? `${config.kinesis.streamPrefix}-leases`
 }
 
 export function kinesisTransport(runtime: Runtime, kinesis: KinesisParts): { transport: KinesisTransport; metrics: ProducerMetrics } {
@@ -108,10 +129,25 @@ export function kinesisTransport(runtime: Runtime, kinesis: KinesisParts): { tra
 }
 
 export function kinesisSource(runtime: Runtime, kinesis: KinesisParts, store: CheckpointStore): Source {
+  const { config } = runtime
+  const table = new LeaseTable(kinesis.dynamo, leaseTableName(config))
+  const leases = new LeaseCoordinator({
+    table,
+    workerId: config.kinesis.workerId ?? `${hostname()}:${process.pid}`,
+    leaseDurationMs: config.kinesis.leaseDurationMs,
+    renewIntervalMs: config.kinesis.leaseRenewIntervalMs,
+    // The dynalite Pulse started serves this process alone: leases not held here are a dead predecessor's.
+    exclusive: kinesis.dynalite !== undefined,
+    metrics: createLeaseMetrics(runtime.registry),
+    logger: runtime.logger.child({ component: 'leases' }),
+  })
   return new KinesisSource({
     client: kinesis.client,
     streams: streamsToRead(runtime.config, kinesis.streams),
     loadCheckpoints: (stream) => store.load('kinesis', stream),
+    table,
+    leases,
+    discoveryIntervalMs: config.kinesis.discoveryIntervalMs,
     pollIntervalMs: runtime.config.kinesis.pollIntervalMs,
     metrics: createSourceMetrics(runtime.registry),
     logger: runtime.logger.child({ component: 'source' }),
@@ -140,7 +176,8 @@ export function streamProcessor(runtime: Runtime, parts: SinkParts, source: Sour
   return new StreamProcessor({
     source,
     sink: parts.sink,
-    checkpoints: parts.store,
+    // Kinesis checkpoints go through the lease fence; Kafka's group generation fences its commits.
+    checkpoints: source instanceof KinesisSource ? source.fenced(parts.store) : parts.store,
     state: parts.state,
     kindOf: kindOfStream(streams, config.flowLogs.stream),
     flowFormat: configuredFormat(config.flowLogs.format),
@@ -201,7 +238,8 @@ export async function openStreams(runtime: Runtime, embedded: boolean): Promise<
     onFailure: (listener) => kinesis.emulator?.onUnexpectedExit(listener),
     close: async () => {
       kinesis.client.destroy()
-      await kinesis.emulator?.stop()
+      kinesis.dynamo.destroy()
+      await Promise.all([kinesis.emulator?.stop(), kinesis.dynalite?.stop()])
     },
   }
 }

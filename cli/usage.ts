@@ -18,6 +18,7 @@ Usage:
   pulse process [settings]             consume, process and write to ClickHouse
   pulse query [--format FMT] "SQL"     query the same ClickHouse (works while \`pulse run\` runs)
   pulse migrate [settings]             create or update the ClickHouse schema
+  pulse leases [settings]              which worker owns which Kinesis shard (the lease table)
   pulse report                         list the named reports (sinks/clickhouse/reports/*.sql)
   pulse report NAME [--since 1h|30m|7d] [--param name=value]... [--format FMT]
                                        run one, on the same ClickHouse as pulse query

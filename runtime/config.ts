@@ -20,8 +20,20 @@ export const configSchema = z
         shards: z.number().int().min(1).max(64).default(2).describe('Shards per stream when Pulse creates it.'),
         pollIntervalMs: z.number().int().min(10).default(250).describe('Wait between GetRecords calls on a shard that returned nothing new.'),
         emulatorPort: port.default(4568).describe('Port of the embedded Kinesis emulator (0 picks a free one).'),
+        leaseTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/).optional().describe('DynamoDB table of the shard leases (default PREFIX-leases); processors sharing it share the shards.'),
+        leaseDurationMs: z.number().int().min(1000).default(10_000).describe('A lease not renewed for this long is taken over by another processor.'),
+        leaseRenewIntervalMs: z.number().int().min(100).default(2000).describe('How often a processor renews its leases and looks for leases to take or steal.'),
+        workerId: z.string().min(1).optional().describe('This processor in the lease table (default HOST:PID); unique among the processors of one table.'),
+        dynamodbEndpoint: z.url().optional().describe('DynamoDB endpoint of the lease table; unset: AWS, or on the embedded default a dynalite Pulse starts in the data directory.'),
+        discoveryIntervalMs: z.number().int().min(100).default(10_000).describe('How often the shard list is read again, to lease the children of split or merged shards.'),
+        dynamodbPort: port.default(4569).describe('Port of the embedded dynalite (0 picks a free one).'),
       })
       .strict()
+      // A lease renewed less than twice per duration is lost to one slow round trip.
+      .refine((kinesis) => kinesis.leaseRenewIntervalMs * 2 <= kinesis.leaseDurationMs, {
+        path: ['leaseRenewIntervalMs'],
+        message: 'must be at most half of kinesis.leaseDurationMs',
+      })
       .prefault({}),
     kafka: z
       .object({
@@ -146,6 +158,13 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'kinesis.streamPrefix', flag: 'stream-prefix', env: 'PULSE_STREAM_PREFIX', type: 'string' },
   { path: 'kinesis.shards', flag: 'shards', env: 'PULSE_KINESIS_SHARDS', type: 'number' },
   { path: 'kinesis.emulatorPort', flag: 'kinesis-port', env: 'PULSE_KINESIS_PORT', type: 'number' },
+  { path: 'kinesis.leaseTable', flag: 'kinesis-lease-table', env: 'PULSE_KINESIS_LEASE_TABLE', type: 'string' },
+  { path: 'kinesis.leaseDurationMs', flag: 'kinesis-lease-duration-ms', env: 'PULSE_KINESIS_LEASE_DURATION_MS', type: 'number' },
+  { path: 'kinesis.leaseRenewIntervalMs', flag: 'kinesis-lease-renew-interval-ms', env: 'PULSE_KINESIS_LEASE_RENEW_INTERVAL_MS', type: 'number' },
+  { path: 'kinesis.workerId', flag: 'kinesis-worker-id', env: 'PULSE_KINESIS_WORKER_ID', type: 'string' },
+  { path: 'kinesis.dynamodbEndpoint', flag: 'dynamodb-endpoint', env: 'PULSE_DYNAMODB_ENDPOINT', type: 'string' },
+  { path: 'kinesis.discoveryIntervalMs', flag: 'kinesis-discovery-interval-ms', env: 'PULSE_KINESIS_DISCOVERY_INTERVAL_MS', type: 'number' },
+  { path: 'kinesis.dynamodbPort', flag: 'dynamodb-port', env: 'PULSE_DYNAMODB_PORT', type: 'number' },
   { path: 'kafka.brokers', flag: 'brokers', env: 'PULSE_KAFKA_BROKERS', type: 'list' },
   { path: 'kafka.topicPrefix', flag: 'topic-prefix', env: 'PULSE_TOPIC_PREFIX', type: 'string' },
   { path: 'kafka.partitions', flag: 'partitions', env: 'PULSE_KAFKA_PARTITIONS', type: 'number' },

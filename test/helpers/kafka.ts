@@ -75,10 +75,11 @@ export function startKafkaProcessor(pipeline: KafkaTestPipeline): Promise<InProc
 }
 
 /** Serves this process's ClickHouse engine over HTTP for child processes; closed when the test ends. */
-export async function serveClickHouse(): Promise<{ port: number; url: string }> {
+export async function serveClickHouse(maxConcurrentQueries?: number): Promise<{ port: number; url: string }> {
   const { clickhouse } = embeddedClickHouse()
   if (clickhouse.embedded === undefined) throw new Error('the test ClickHouse is not embedded')
-  const server = await serveEmbeddedClickHouse(clickhouse.embedded, 0, testLogger().logger, { access: 'unrestricted' })
+  const limit = maxConcurrentQueries === undefined ? {} : { maxConcurrentQueries }
+  const server = await serveEmbeddedClickHouse(clickhouse.embedded, 0, testLogger().logger, { access: 'unrestricted', ...limit })
   onTestFinished(() => server.close())
   return { port: server.port, url: `http://127.0.0.1:${server.port}` }
 }

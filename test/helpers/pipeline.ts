@@ -18,20 +18,25 @@ export interface TestPipeline {
   database: string
 }
 
-export async function kinesisPipeline(overrides: Partial<ConfigInput> = {}): Promise<TestPipeline> {
+/** `shardsOf` gives some streams a shard count of their own (created before the rest). */
+export async function kinesisPipeline(overrides: Partial<ConfigInput> = {}, shardsOf: Partial<Record<RecordKind, number>> = {}): Promise<TestPipeline> {
   const { dataDir } = embeddedClickHouse()
   const database = uniqueName('pulse_test')
   const config = loadConfig({})
   const merged: Config = {
     ...config,
     ...overrides,
-    kinesis: { ...config.kinesis, endpoint: inject('kinesisEndpoint'), streamPrefix: uniqueName('t').replaceAll('_', '-'), shards: 2, pollIntervalMs: 50, ...overrides.kinesis },
+    kinesis: { ...config.kinesis, endpoint: inject('kinesisEndpoint'), dynamodbEndpoint: inject('dynamodbEndpoint'), streamPrefix: uniqueName('t').replaceAll('_', '-'), shards: 2, pollIntervalMs: 50, ...overrides.kinesis },
     clickhouse: { ...config.clickhouse, dataDir, database, flushIntervalMs: 200, ...overrides.clickhouse },
     // Tests that need assignments before flows produce them first, so flows need not wait.
     processing: { ...config.processing, enrichHoldBackMs: 0, ...overrides.processing },
   } as Config
   const runtime: Runtime = { config: merged, logger: testLogger().logger, registry: createRegistry() }
   const kinesis = await openKinesis(runtime, false)
+  for (const [kind, shards] of Object.entries(shardsOf)) {
+    const own = kinesisTransport({ ...runtime, config: { ...merged, kinesis: { ...merged.kinesis, shards } }, registry: createRegistry() }, kinesis).transport
+    await own.ensureStreams([kinesis.streams[kind as RecordKind]])
+  }
   const { transport } = kinesisTransport(runtime, kinesis)
   await transport.ensureStreams(Object.values(kinesis.streams))
   onTestFinished(() => transport.close())

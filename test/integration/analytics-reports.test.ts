@@ -11,7 +11,7 @@ import { pollUntil } from '../helpers/services.ts'
 
 type Row = Record<string, unknown>
 
-const FREE_PORTS = ['--metrics-port', '0', '--query-port', '0', '--kinesis-port', '0']
+const FREE_PORTS = ['--metrics-port', '0', '--query-port', '0', '--kinesis-port', '0', '--dynamodb-port', '0']
 // The whole run lies inside the window, so raw counts over all rows are the window's counts.
 const SINCE = ['--since', '1d']
 let dataDir = ''

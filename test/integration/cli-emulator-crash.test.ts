@@ -22,7 +22,7 @@ describe('pulse run when its Kinesis emulator dies', () => {
   it('exits non-zero within 10 s with one line naming the emulator', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pulse-emulator-crash-'))
     onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }))
-    const running = spawnPulse(['run', '--data-dir', dataDir, '--metrics-port', '0', '--query-port', '0', '--kinesis-port', '0'])
+    const running = spawnPulse(['run', '--data-dir', dataDir, '--metrics-port', '0', '--query-port', '0', '--kinesis-port', '0', '--dynamodb-port', '0'])
     onTestFinished(() => {
       running.child.kill('SIGKILL')
     })

@@ -20,7 +20,7 @@ async function rows(sql: string): Promise<Record<string, unknown>[]> {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'pulse-analyst-'))
-  await pulse(['run', '--duration', '8', '--data-dir', dataDir, '--metrics-port', '0', '--query-port', '0', '--kinesis-port', '0'])
+  await pulse(['run', '--duration', '8', '--data-dir', dataDir, '--metrics-port', '0', '--query-port', '0', '--kinesis-port', '0', '--dynamodb-port', '0'])
   local = openClickHouseAs('pulse_analyst', dataDir)
 }, 90_000)
 

@@ -39,7 +39,7 @@ async function instant(expr: string): Promise<Sample[]> {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'pulse-prom-'))
-  running = spawnPulse(['run', '--data-dir', dataDir, '--metrics-port', '0', '--query-port', '0', '--kinesis-port', '0', '--duration', '50'])
+  running = spawnPulse(['run', '--data-dir', dataDir, '--metrics-port', '0', '--query-port', '0', '--kinesis-port', '0', '--dynamodb-port', '0', '--duration', '50'])
   const runFile = join(dataDir, 'pulse-run.json')
   // The run file appears when the run claims the directory; its ports once it serves them.
   const servedPort = (): number => (existsSync(runFile) ? (JSON.parse(readFileSync(runFile, 'utf8')) as { metricsPort: number }).metricsPort : 0)

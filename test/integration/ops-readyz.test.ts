@@ -59,7 +59,7 @@ describe('/readyz of pulse run against ClickHouse over HTTP', () => {
     ops = `http://127.0.0.1:${await freePort()}`
     running = spawnPulse([
       'run', '--clickhouse', `http://127.0.0.1:${clickhousePort}`, '--database', uniqueName('readyz'),
-      '--data-dir', dataDir, '--metrics-port', new URL(ops).port, '--query-port', '0', '--kinesis-port', '0',
+      '--data-dir', dataDir, '--metrics-port', new URL(ops).port, '--query-port', '0', '--kinesis-port', '0', '--dynamodb-port', '0',
       '--flush-interval-ms', '200', '--duration', '55',
     ])
   })

@@ -1,19 +1,29 @@
-// Reads every shard of the configured streams. A shard is read only once its parents are fully read
-// and committed (as the KCL does), so records of one key keep their order across a resharding.
-// Positions come from the checkpoint store; the flusher commits them after ClickHouse acknowledges.
-import { ListShardsCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis'
+// Reads the shards this worker leases (lease-coordinator.ts): many `pulse process` share a stream by
+// sharing a lease table. A shard is leased only once its parents are finished (read to their end and
+// their final positions committed, by whichever worker), so records of one key keep their order across
+// a resharding. Positions come from the checkpoint store; the flusher commits them after ClickHouse
+// acknowledges, through the lease fence (fenced-store.ts). A lease asked for by another worker is handed
+// over as the Kafka source gives a partition up: flush, commit, then release.
+import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { BatchHandler, PartitionLifecycle, Source } from '../../../pipeline/source.ts'
+import type { Checkpoint, CheckpointStore } from '../../../pipeline/checkpoint.ts'
+import { fencedCheckpoints } from './fenced-store.ts'
 import type { SourceMetrics } from '../metrics.ts'
-import type { Checkpoint } from '../../../pipeline/checkpoint.ts'
 import { readShard } from './shard-reader.ts'
 import { errorMessage } from '../../../runtime/errors.ts'
+import { DEFAULT_RETRY, retry } from '../../../runtime/retry.ts'
+import { LeaseLostError, leaseKey, type Lease, type LeaseTable } from './lease-table.ts'
+import type { LeaseCoordinator } from './lease-coordinator.ts'
+import { syncShards } from './shard-sync.ts'
 
 export interface KinesisSourceOptions {
   client: KinesisClient
   streams: readonly string[]
   loadCheckpoints(stream: string): Promise<Map<string, Checkpoint>>
+  table: LeaseTable
+  leases: LeaseCoordinator
   pollIntervalMs: number
   /** How often the shard list is read again to find children of split or merged shards. */
   discoveryIntervalMs?: number
@@ -22,123 +32,203 @@ export interface KinesisSourceOptions {
   logger: Logger
 }
 
+interface Reader {
+  lease: Lease
+  abort: AbortController
+  done: Promise<void>
+}
+
 export class KinesisSource implements Source {
   readonly name = 'kinesis'
   private readonly abort = new AbortController()
-  private readonly readers = new Map<string, Promise<void>>()
-  /** Shards read to their end whose final position is committed; a restart re-learns them by reading
-   *  a closed shard from its checkpoint, which yields nothing and ends at once. */
-  private readonly finished = new Set<string>()
-  private readonly endedAt = new Map<string, string>()
+  private readonly readers = new Map<string, Reader>()
+  /** Shards read to their end, with the position whose commit finishes them. */
+  private readonly endedAt = new Map<string, { position: string; lease: Lease }>()
+  /** The last position committed per shard: the final block may be committed before the reader sees the shard's end. */
+  private readonly committedAt = new Map<string, string>()
+  private readonly known = new Set<string>()
   private connected = false
+  private failed = false
   private discovery: Promise<void> | undefined
+  private handler: BatchHandler = () => Promise.resolve()
+  private lifecycle: PartitionLifecycle = {}
 
   constructor(private readonly options: KinesisSourceOptions) {}
-
-  private get stopping(): boolean {
-    return this.abort.signal.aborted
-  }
 
   get isConnected(): boolean {
     return this.connected
   }
 
   async start(handler: BatchHandler, lifecycle: PartitionLifecycle = {}): Promise<void> {
-    await this.discover(handler, lifecycle)
-    this.discovery = this.rediscoverLoop(handler, lifecycle)
+    this.handler = handler
+    this.lifecycle = lifecycle
+    await this.options.table.ensure()
+    await this.sync()
+    await this.options.leases.start({
+      taken: (lease) => this.startReader(lease),
+      lost: (key) => this.lose(key),
+      handOver: (key) => void this.handOver(key),
+    })
+    this.discovery = this.rediscoverLoop()
+  }
+
+  /** The checkpoint store the flusher must write through: nothing is written for a shard whose lease is gone. */
+  fenced(store: CheckpointStore): CheckpointStore {
+    return fencedCheckpoints(store, this.options.leases)
   }
 
   commit(stream: string, partition: string, position: string): Promise<void> {
-    const key = `${stream}/${partition}`
-    if (this.endedAt.get(key) === position) this.finished.add(key)
+    const key = leaseKey(stream, partition)
+    this.committedAt.set(key, position)
+    const ended = this.endedAt.get(key)
+    if (ended?.position !== position) return Promise.resolve()
+    this.endedAt.delete(key)
+    // Not awaited: this runs inside the flusher's round, and finishing flushes once more.
+    void this.finishShard(ended.lease)
     return Promise.resolve()
   }
 
+  /** Stops reading; unless the pipeline failed, flushes and commits every shard, then releases its lease. */
   async stop(): Promise<void> {
     this.abort.abort()
     await this.discovery
-    await Promise.all(this.readers.values())
+    await this.options.leases.stop()
+    const readers = [...this.readers.values()]
+    await Promise.all(readers.map((reader) => this.stopReader(reader)))
+    if (this.failed) return
+    for (const reader of readers) await this.giveUp(reader.lease)
   }
 
-  private async rediscoverLoop(handler: BatchHandler, lifecycle: PartitionLifecycle): Promise<void> {
+  private async rediscoverLoop(): Promise<void> {
     const interval = this.options.discoveryIntervalMs ?? 10_000
-    while (!this.abort.signal.aborted) {
+    while (!this.stopping()) {
       await sleep(interval, undefined, { signal: this.abort.signal }).catch(() => undefined)
-      if (this.stopping) return
-      await this.discover(handler, lifecycle).catch((error: unknown) => {
+      if (this.stopping()) return
+      await this.sync().catch((error: unknown) => {
         this.connected = false
         this.options.logger.warn({ err: errorMessage(error) }, 'listing shards failed; will retry')
       })
     }
   }
 
-  private async discover(handler: BatchHandler, lifecycle: PartitionLifecycle): Promise<void> {
-    for (const stream of this.options.streams) {
-      const shards = await this.listShards(stream)
-      this.connected = true
-      const checkpoints = await this.options.loadCheckpoints(stream)
-      const present = new Set(shards.map((shard) => shard.ShardId))
-      for (const shard of shards) {
-        const shardId = shard.ShardId ?? ''
-        const key = `${stream}/${shardId}`
-        const checkpoint = checkpoints.get(shardId)
-        if (this.readers.has(key) || this.finished.has(key)) continue
-        if (!this.parentsDone(stream, shard, present)) continue
-        await lifecycle.onAssigned?.(stream, shardId, checkpoint)
-        const reader = this.runReader(stream, shardId, checkpoint?.position, handler).catch((error: unknown) => {
-          this.options.logger.error({ stream, shard: shardId, err: errorMessage(error) }, 'shard reader stopped by a pipeline failure')
-          // A shard no longer read must not leave the process up and ready with nothing moving.
-          lifecycle.onFailed?.(error)
-        })
-        this.readers.set(key, reader)
-      }
-      this.options.metrics.shards.set({ stream }, [...this.readers.keys()].filter((key) => key.startsWith(`${stream}/`)).length)
+  private async sync(): Promise<void> {
+    const added = await syncShards(this.options.client, this.options.table, this.options.streams, this.known, this.abort.signal)
+    this.connected = true
+    if (added > 0) this.options.logger.info({ added }, 'new shards in the lease table')
+  }
+
+  private async startReader(lease: Lease): Promise<void> {
+    let checkpoint: Checkpoint | undefined
+    try {
+      // A shard taken mid-run must not stop the process over a busy ClickHouse: the checkpoint and the
+      // shard's state are read again a few times before giving up.
+      checkpoint = await retry(async () => {
+        const stored = (await this.options.loadCheckpoints(lease.stream)).get(lease.shard)
+        await this.lifecycle.onAssigned?.(lease.stream, lease.shard, stored)
+        return stored
+      }, { ...DEFAULT_RETRY, retriable: () => !this.stopping() })
+    } catch (error) {
+      this.options.logger.error({ lease: lease.key, err: errorMessage(error) }, 'starting a shard failed')
+      this.fail(error)
+      return
     }
+    const abort = new AbortController()
+    const done = this.runReader(lease, checkpoint?.position, abort.signal).catch((error: unknown) => {
+      this.options.logger.error({ lease: lease.key, err: errorMessage(error) }, 'shard reader stopped by a pipeline failure')
+      this.fail(error)
+    })
+    this.readers.set(lease.key, { lease, abort, done })
+    this.publishShards()
   }
 
-  private parentsDone(stream: string, shard: Shard, present: Set<string | undefined>): boolean {
-    const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter((id) => id !== undefined)
-    // A parent no longer listed has expired past retention: nothing of it is left to read.
-    return parents.every((parent) => !present.has(parent) || this.finished.has(`${stream}/${parent}`))
-  }
-
-  private async runReader(stream: string, shardId: string, after: string | undefined, handler: BatchHandler): Promise<void> {
-    const key = `${stream}/${shardId}`
+  private async runReader(lease: Lease, after: string | undefined, signal: AbortSignal): Promise<void> {
     let lastSeen = after
     const outcome = await readShard({
       client: this.options.client,
-      stream,
-      shardId,
+      stream: lease.stream,
+      shardId: lease.shard,
       after,
       pollIntervalMs: this.options.pollIntervalMs,
       maxRecordsPerCall: this.options.maxRecordsPerCall ?? 10_000,
       handler: async (batch) => {
         lastSeen = batch.records[batch.records.length - 1]?.position ?? lastSeen
-        await handler(batch)
+        await this.handler(batch)
       },
       metrics: this.options.metrics,
       logger: this.options.logger,
-      signal: this.abort.signal,
+      signal: AbortSignal.any([signal, this.abort.signal]),
       onHealth: (ok) => (this.connected = ok),
     })
-    if (outcome === 'ended') {
-      this.options.logger.info({ stream, shard: shardId }, 'shard closed and fully read')
-      if (lastSeen === undefined || lastSeen === after) this.finished.add(key)
-      else this.endedAt.set(key, lastSeen)
+    if (outcome !== 'ended') return
+    this.options.logger.info({ lease: lease.key }, 'shard closed and fully read')
+    this.readers.delete(lease.key)
+    this.publishShards()
+    // Nothing read since the checkpoint, or the last block already committed: the final position is in.
+    if (lastSeen === undefined || lastSeen === after || this.committedAt.get(lease.key) === lastSeen) await this.finishShard(lease)
+    else this.endedAt.set(lease.key, { position: lastSeen, lease })
+  }
+
+  /**
+   * A closed shard whose last record is committed: what the pipeline still holds for it (open sessions)
+   * is flushed under the lease, and only then is the lease marked finished, so nothing is ever written
+   * for the shard without a lease and its children may start.
+   */
+  private async finishShard(lease: Lease): Promise<void> {
+    try {
+      await this.lifecycle.onRevoked?.(lease.stream, lease.shard)
+      await this.options.leases.finish(lease.key)
+      this.options.logger.info({ lease: lease.key }, 'shard finished: its children may be read')
+    } catch (error) {
+      this.options.logger.error({ lease: lease.key, err: errorMessage(error) }, 'finishing a shard failed; its lease expires and another worker finishes it')
     }
   }
 
-  private async listShards(stream: string): Promise<Shard[]> {
-    const shards: Shard[] = []
-    let nextToken: string | undefined
-    do {
-      const response = await this.options.client.send(
-        new ListShardsCommand(nextToken === undefined ? { StreamName: stream } : { NextToken: nextToken }),
-        { abortSignal: this.abort.signal },
-      )
-      shards.push(...(response.Shards ?? []))
-      nextToken = response.NextToken
-    } while (nextToken !== undefined)
-    return shards
+  /** Another worker took the lease while this one was away: commit nothing more; the process stops and its blocks are replayed there. */
+  private lose(key: string): void {
+    const reader = this.readers.get(key)
+    reader?.abort.abort()
+    this.readers.delete(key)
+    this.fail(new LeaseLostError(key))
+  }
+
+  private async handOver(key: string): Promise<void> {
+    const reader = this.readers.get(key)
+    if (reader === undefined || this.abort.signal.aborted) return
+    await this.stopReader(reader)
+    await this.giveUp(reader.lease)
+  }
+
+  private async stopReader(reader: Reader): Promise<void> {
+    reader.abort.abort()
+    await reader.done
+    this.readers.delete(reader.lease.key)
+    this.publishShards()
+  }
+
+  /** Flush and commit what the pipeline holds for the shard, then release; a failed flush keeps the lease until it expires. */
+  private async giveUp(lease: Lease): Promise<void> {
+    try {
+      await this.lifecycle.onRevoked?.(lease.stream, lease.shard)
+      await this.options.leases.release(lease.key)
+    } catch (error) {
+      this.options.logger.error({ lease: lease.key, err: errorMessage(error) }, 'giving a lease up failed; its next owner replays from the last commit once it expires')
+    }
+  }
+
+  /** Read through a call, so the compiler does not narrow it from the loop condition. */
+  private stopping(): boolean {
+    return this.abort.signal.aborted
+  }
+
+  private fail(error: unknown): void {
+    if (this.failed) return
+    this.failed = true
+    this.lifecycle.onFailed?.(error)
+  }
+
+  private publishShards(): void {
+    for (const stream of this.options.streams) {
+      this.options.metrics.shards.set({ stream }, [...this.readers.values()].filter((reader) => reader.lease.stream === stream).length)
+    }
   }
 }

@@ -33,7 +33,17 @@ describe('defaults', () => {
   it('fills every section with no sources at all', () => {
     const config = loadConfig()
     expect(config.source).toBe('kinesis')
-    expect(config.kinesis).toEqual({ region: 'us-east-1', streamPrefix: 'pulse', shards: 2, pollIntervalMs: 250, emulatorPort: 4568 })
+    expect(config.kinesis).toEqual({
+      region: 'us-east-1',
+      streamPrefix: 'pulse',
+      shards: 2,
+      pollIntervalMs: 250,
+      emulatorPort: 4568,
+      leaseDurationMs: 10_000,
+      leaseRenewIntervalMs: 2000,
+      discoveryIntervalMs: 10_000,
+      dynamodbPort: 4569,
+    })
     expect(config.kinesis.endpoint).toBeUndefined()
     expect(config.kafka).toEqual({ brokers: ['127.0.0.1:9092'], topicPrefix: 'pulse', partitions: 4, groupId: 'pulse-processors', sessionTimeoutMs: 10_000 })
     expect(config.clickhouse).toEqual({
@@ -101,6 +111,10 @@ describe('precedence', () => {
     expect(config.kafka.partitions).toBe(7)
     // The file's other settings in the same section survive the override.
     expect(config.kafka.topicPrefix).toBe('from-file')
+  })
+
+  it('refuses a lease renewed less than twice per lease duration', () => {
+    expect(() => loadConfig({ flags: { 'kinesis-lease-duration-ms': '3000', 'kinesis-lease-renew-interval-ms': '2000' } })).toThrow(/leaseRenewIntervalMs.*at most half/)
   })
 
   it('lets flags override both', () => {

@@ -1,0 +1,176 @@
+// Keeps this worker's shard leases: every round it renews what it holds (learning of losses and of
+// steal requests), then scans the table and takes or steals towards an even spread (lease-plan.ts).
+// Every operation on one held lease is serialised, so a renewal and a commit's check never race on
+// the counter. The source decides what taking, losing or handing over a lease means for its readers.
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Logger } from 'pino'
+import { errorMessage } from '../../../runtime/errors.ts'
+import { LeaseLostError, type Lease, type LeaseTable } from './lease-table.ts'
+import { observe, planRound, type Observation } from './lease-plan.ts'
+import type { LeaseMetrics } from './lease-metrics.ts'
+
+export interface LeaseEvents {
+  /** A lease is now ours: start reading its shard (failures are the source's to report). */
+  taken(lease: Lease): Promise<void>
+  /** Another worker holds it now: stop reading and commit nothing more for it. */
+  lost(key: string): void
+  /** Another worker asked for it: flush, commit, then release() it. */
+  handOver(key: string): void
+}
+
+export interface LeaseCoordinatorOptions {
+  table: LeaseTable
+  workerId: string
+  leaseDurationMs: number
+  renewIntervalMs: number
+  exclusive: boolean
+  metrics: LeaseMetrics
+  logger: Logger
+}
+
+interface Held {
+  counter: number
+  /** The tail of this lease's operations. */
+  queue: Promise<unknown>
+  /** The worker that asked for it, once it did. */
+  handingOverTo: string | undefined
+}
+
+export class LeaseCoordinator {
+  private readonly held = new Map<string, Held>()
+  private readonly seen = new Map<string, Observation>()
+  private readonly abort = new AbortController()
+  private loop: Promise<void> | undefined
+  private events: LeaseEvents | undefined
+
+  constructor(private readonly options: LeaseCoordinatorOptions) {}
+
+  get workerId(): string {
+    return this.options.workerId
+  }
+
+  heldKeys(): string[] {
+    return [...this.held.keys()]
+  }
+
+  /** Runs a first round (so a lone worker starts reading at once), then one every renew interval. */
+  async start(events: LeaseEvents): Promise<void> {
+    this.events = events
+    await this.round()
+    this.loop = this.run()
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort()
+    await this.loop
+  }
+
+  /** The fence before a commit: renews the lease only if it is still ours at the counter we hold. */
+  async verify(key: string): Promise<void> {
+    await this.serialised(key, async (held) => {
+      const sentAt = Date.now()
+      const lease = await this.options.table.renew(key, this.workerId, held.counter)
+      held.counter = lease.counter
+      // Others count the lease's duration from no earlier than this renewal reaching DynamoDB. A
+      // process frozen after the renewal was sent (SIGSTOP, a long pause) may wake with the success
+      // in hand while another worker already holds the lease: this far past, it writes nothing.
+      if (Date.now() - sentAt > this.options.leaseDurationMs - this.options.renewIntervalMs) throw new LeaseLostError(key)
+    })
+  }
+
+  /** Gives a lease up after its shard's blocks are flushed and committed: to the worker that asked for it, if one did. */
+  release(key: string): Promise<void> {
+    const to = this.held.get(key)?.handingOverTo
+    return this.end(key, (counter) => this.options.table.release(key, this.workerId, counter, to), to === undefined ? 'released' : 'handed_over')
+  }
+
+  /** Marks a shard read to its end, its final position committed: its children may be taken. */
+  finish(key: string): Promise<void> {
+    return this.end(key, (counter) => this.options.table.finish(key, this.workerId, counter), 'finished')
+  }
+
+  private async end(key: string, operation: (counter: number) => Promise<void>, event: 'released' | 'handed_over' | 'finished'): Promise<void> {
+    await this.serialised(key, (held) => operation(held.counter))
+    this.held.delete(key)
+    this.options.metrics.events.inc({ event })
+    this.options.metrics.held.set(this.held.size)
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped()) {
+      await sleep(this.options.renewIntervalMs, undefined, { signal: this.abort.signal }).catch(() => undefined)
+      if (this.stopped()) return
+      await this.round().catch((error: unknown) => this.options.logger.warn({ err: errorMessage(error) }, 'lease round failed; will retry'))
+    }
+  }
+
+  private async round(): Promise<void> {
+    await Promise.all([...this.held.keys()].map((key) => this.renew(key)))
+    await this.takeAndSteal()
+  }
+
+  private async renew(key: string): Promise<void> {
+    try {
+      await this.serialised(key, async (held) => {
+        const lease = await this.options.table.renew(key, this.workerId, held.counter)
+        held.counter = lease.counter
+        if (lease.stealer !== undefined && held.handingOverTo === undefined) {
+          held.handingOverTo = lease.stealer
+          this.options.logger.info({ lease: key, to: lease.stealer }, 'handing a lease over: flushing and committing first')
+          this.events?.handOver(key)
+        }
+      })
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error
+      if (!this.held.delete(key)) return
+      this.options.metrics.events.inc({ event: 'lost' })
+      this.options.metrics.held.set(this.held.size)
+      this.options.logger.warn({ lease: key }, 'lease lost to another worker')
+      this.events?.lost(key)
+    }
+  }
+
+  private async takeAndSteal(): Promise<void> {
+    const { table, workerId, metrics } = this.options
+    const leases = await table.list()
+    const now = Date.now()
+    observe(this.seen, leases, now)
+    const plan = planRound({ leases, me: workerId, held: new Set(this.held.keys()), seen: this.seen, nowMs: now, leaseDurationMs: this.options.leaseDurationMs, exclusive: this.options.exclusive })
+    metrics.waitingOnParents.set(plan.waitingOnParents)
+    await Promise.all(plan.take.map((lease) => this.take(lease)))
+    if (plan.steal !== undefined && (await table.requestSteal(plan.steal, workerId))) {
+      metrics.events.inc({ event: 'steal_requested' })
+      this.options.logger.info({ lease: plan.steal.key, from: plan.steal.owner }, 'asked for a lease towards an even spread')
+    }
+  }
+
+  private async take(lease: Lease): Promise<void> {
+    try {
+      const taken = await this.options.table.take(lease, this.workerId)
+      this.held.set(lease.key, { counter: taken.counter, queue: Promise.resolve(), handingOverTo: undefined })
+    } catch (error) {
+      if (error instanceof LeaseLostError) return // another worker was quicker
+      throw error
+    }
+    // A lease handed over arrives already in this worker's name: that is the end of a steal.
+    const event = lease.owner === '' ? 'taken' : lease.owner === this.workerId ? 'stolen' : 'taken_expired'
+    this.options.metrics.events.inc({ event })
+    this.options.metrics.held.set(this.held.size)
+    this.options.logger.info({ lease: lease.key, from: lease.owner === '' ? undefined : lease.owner, event }, 'lease taken')
+    // Not awaited: restoring a shard's state from ClickHouse must not hold up renewing the others.
+    void this.events?.taken(lease)
+  }
+
+  /** Read through a call, so the compiler does not narrow it from the loop condition. */
+  private stopped(): boolean {
+    return this.abort.signal.aborted
+  }
+
+  private serialised(key: string, operation: (held: Held) => Promise<void>): Promise<void> {
+    const held = this.held.get(key)
+    if (held === undefined) return Promise.reject(new LeaseLostError(key))
+    const next = held.queue.then(() => operation(held))
+    held.queue = next.catch(() => undefined)
+    return next
+  }
+}

@@ -1,0 +1,89 @@
+// One round's decision of a worker, from a scan of the lease table (the KCL's lease taker): which
+// free or expired leases to take, up to an even share, and failing that which one lease to ask the
+// most loaded worker for. Pure, so the spread rules are tested without DynamoDB.
+import { leaseKey, type Lease } from './lease-table.ts'
+
+/** When this worker first saw a lease's current counter: expiry is judged on its own clock (no clock sync needed). */
+export interface Observation {
+  counter: number
+  sinceMs: number
+}
+
+export interface PlanInput {
+  leases: readonly Lease[]
+  me: string
+  /** Leases this worker holds and reads now. */
+  held: ReadonlySet<string>
+  seen: ReadonlyMap<string, Observation>
+  nowMs: number
+  leaseDurationMs: number
+  /** The only worker of its table (the embedded default): any lease not held here is a dead predecessor's. */
+  exclusive: boolean
+}
+
+export interface Plan {
+  take: Lease[]
+  steal: Lease | undefined
+  /** Leases whose parents are not finished yet. */
+  waitingOnParents: number
+  /** This worker's even share, over all streams. */
+  target: number
+}
+
+export function planRound(input: PlanInput): Plan {
+  const keys = new Set(input.leases.map((lease) => lease.key))
+  const finished = new Set(input.leases.filter((lease) => lease.finished).map((lease) => lease.key))
+  // A parent with no lease has expired past the stream's retention: nothing of it is left to read.
+  const ready = (lease: Lease): boolean => lease.parents.every((parent) => !keys.has(leaseKey(lease.stream, parent)) || finished.has(leaseKey(lease.stream, parent)))
+  const open = input.leases.filter((lease) => !lease.finished)
+  const active = open.filter(ready)
+  const takeable = (lease: Lease): boolean => !input.held.has(lease.key) && (lease.owner === '' || lease.owner === input.me || input.exclusive || isExpired(lease, input))
+  // Workers are whoever holds a live lease of any stream, and this one.
+  const workers = new Set([input.me, ...active.filter((lease) => !takeable(lease) && !input.held.has(lease.key)).map((lease) => lease.owner)])
+  const plan: Plan = { take: [], steal: undefined, waitingOnParents: open.length - active.length, target: 0 }
+  const asking = active.some((lease) => lease.stealer === input.me)
+  // Each stream is spread on its own: an even share of every stream, not of the sum, keeps each stream's shards apart.
+  for (const stream of new Set(active.map((lease) => lease.stream))) {
+    const share = planStream(active.filter((lease) => lease.stream === stream), workers, takeable, input)
+    plan.take.push(...share.take)
+    plan.target += share.target
+    // At most one steal per round, and none while one asked for is not handed over yet.
+    if (!asking && plan.steal === undefined && share.take.length === 0) plan.steal = share.steal
+  }
+  return plan
+}
+
+function planStream(active: readonly Lease[], workers: ReadonlySet<string>, takeable: (lease: Lease) => boolean, input: PlanInput): { take: Lease[]; steal: Lease | undefined; target: number } {
+  const load = new Map<string, Lease[]>([...workers].map((worker) => [worker, []]))
+  for (const lease of active) {
+    if (input.held.has(lease.key)) load.get(input.me)?.push(lease)
+    else if (!takeable(lease)) load.get(lease.owner)?.push(lease)
+  }
+  const target = input.exclusive ? active.length : Math.ceil(active.length / workers.size)
+  const need = target - (load.get(input.me)?.length ?? 0)
+  if (need <= 0) return { take: [], steal: undefined, target }
+  // Free leases before expired ones: a free one was given up cleanly and needs no waiting.
+  const take = active.filter(takeable).sort((a, b) => Number(a.owner !== '') - Number(b.owner !== '')).slice(0, need)
+  return { take, steal: take.length === 0 ? stealCandidate(load, input.me, target) : undefined, target }
+}
+
+function isExpired(lease: Lease, input: PlanInput): boolean {
+  const seen = input.seen.get(lease.key)
+  return seen !== undefined && seen.counter === lease.counter && input.nowMs - seen.sinceMs >= input.leaseDurationMs
+}
+
+/** One lease of the most loaded worker, if that worker holds more than an even share. */
+function stealCandidate(load: ReadonlyMap<string, Lease[]>, me: string, target: number): Lease | undefined {
+  let victim: Lease[] = []
+  for (const [owner, leases] of load) if (owner !== me && leases.length > victim.length) victim = leases
+  if (victim.length <= target) return undefined
+  return victim.find((lease) => lease.stealer === undefined)
+}
+
+/** Records when each lease's counter was first seen at its current value. */
+export function observe(seen: Map<string, Observation>, leases: readonly Lease[], nowMs: number): void {
+  for (const lease of leases) {
+    const before = seen.get(lease.key)
+    if (before === undefined || before.counter !== lease.counter) seen.set(lease.key, { counter: lease.counter, sinceMs: nowMs })
+  }
+}

@@ -1,0 +1,83 @@
+// The lease taker's rules without DynamoDB: take free and expired leases up to an even share, judge
+// expiry on this worker's clock, steal one lease at most and only from a worker above its share, and
+// never lease a child before its parents are finished.
+import { describe, expect, it } from 'vitest'
+import { observe, planRound, type Observation, type PlanInput } from '../../../../processors/source/kinesis/lease-plan.ts'
+import type { Lease } from '../../../../processors/source/kinesis/lease-table.ts'
+
+function lease(shard: string, owner: string, extra: Partial<Lease> = {}): Lease {
+  return { key: `s/${shard}`, stream: 's', shard, parents: [], owner, counter: 1, renewedAt: 0, finished: false, stealer: undefined, ...extra }
+}
+
+function plan(leases: Lease[], overrides: Partial<PlanInput> = {}): ReturnType<typeof planRound> {
+  const held = new Set(leases.filter((item) => item.owner === 'me').map((item) => item.key))
+  return planRound({ leases, me: 'me', held, seen: new Map(), nowMs: 10_000, leaseDurationMs: 3000, exclusive: false, ...overrides })
+}
+
+const shards = (count: number, owner: (index: number) => string): Lease[] => Array.from({ length: count }, (_, index) => lease(`shard-${index}`, owner(index)))
+
+describe('planRound', () => {
+  it('takes every free lease when alone', () => {
+    expect(plan(shards(8, () => '')).take).toHaveLength(8)
+  })
+
+  it('takes only up to an even share of what is free', () => {
+    const leases = [...shards(4, () => 'a'), ...shards(4, () => '').map((item, index) => ({ ...item, key: `s/free-${index}`, shard: `free-${index}` }))]
+    // Two workers (a and me) and 8 leases: a holds 4, so me takes 4.
+    expect(plan(leases).take).toHaveLength(4)
+    const three = [...shards(3, () => 'a'), ...shards(3, () => 'b').map((item, index) => ({ ...item, key: `s/b-${index}` })), lease('x', ''), lease('y', '')]
+    expect(plan(three).take.map((item) => item.shard)).toEqual(['x', 'y'])
+  })
+
+  it('treats a lease as expired only after its counter stood still for the lease duration on this clock', () => {
+    const stale = lease('0', 'dead', { counter: 7 })
+    const seen = new Map<string, Observation>()
+    observe(seen, [stale], 1000)
+    expect(plan([stale], { seen, nowMs: 3999 }).take).toEqual([])
+    expect(plan([stale], { seen, nowMs: 4000 }).take).toHaveLength(1)
+    // A renewal (new counter) restarts the clock.
+    const renewed = { ...stale, counter: 8 }
+    observe(seen, [renewed], 3500)
+    expect(plan([renewed], { seen, nowMs: 4000 }).take).toEqual([])
+  })
+
+  it('steals one lease from the most loaded worker, and only above its share', () => {
+    const leases = [...shards(5, () => 'a'), ...shards(3, () => 'b').map((item, index) => ({ ...item, key: `s/b-${index}` }))]
+    const result = plan(leases)
+    expect(result.take).toEqual([])
+    expect(result.steal?.owner).toBe('a')
+    // 3/3/2 is even: nobody steals.
+    const even = [...shards(3, () => 'a'), ...shards(3, () => 'b').map((item, index) => ({ ...item, key: `s/b-${index}` })), ...shards(2, () => 'me').map((item, index) => ({ ...item, key: `s/m-${index}` }))]
+    expect(plan(even).steal).toBeUndefined()
+  })
+
+  it('asks for no second lease while one asked for is not handed over', () => {
+    const [first, ...rest] = shards(8, () => 'a')
+    if (first === undefined) throw new Error('no lease')
+    expect(plan([{ ...first, stealer: 'me' }, ...rest]).steal).toBeUndefined()
+  })
+
+  it('leases a child only once every parent is finished', () => {
+    const [reading, finished] = [lease('p1', 'a'), lease('p2', '', { finished: true })]
+    const child = lease('c', '', { parents: ['p1', 'p2'] })
+    expect(plan([reading, finished, child]).take.map((item) => item.shard)).not.toContain('c')
+    expect(plan([reading, finished, child]).waitingOnParents).toBe(1)
+    const done = [{ ...reading, finished: true, owner: '' }, finished, child]
+    expect(plan(done).take.map((item) => item.shard)).toEqual(['c'])
+  })
+
+  it('on its own table takes what a dead predecessor held at once', () => {
+    expect(plan(shards(4, () => 'old'), { exclusive: true }).take).toHaveLength(4)
+  })
+})
+
+describe('planRound over several streams', () => {
+  it('spreads each stream on its own', () => {
+    const other = (shard: string, owner: string): Lease => ({ ...lease(shard, owner), key: `t/${shard}`, stream: 't' })
+    // a holds both of stream t; stream s is all free: me takes half of s and asks a for one of t.
+    const leases = [other('0', 'a'), other('1', 'a'), ...shards(4, () => '')]
+    const result = plan(leases)
+    expect(result.take.map((item) => item.key)).toEqual(['s/shard-0', 's/shard-1'])
+    expect(result.steal?.stream).toBe('t')
+  })
+})
