@@ -13,6 +13,7 @@ import { runMigrate } from './migrate.ts'
 import { runProcess } from './process.ts'
 import { parseTrafficChoice, runProduce, runReplay } from './produce.ts'
 import { runBench } from './bench.ts'
+import { runCollect } from './collect.ts'
 
 export async function main(argv: readonly string[]): Promise<number> {
   // The benchmark takes flags of its own (bench/index.ts), not Pulse's settings.
@@ -57,6 +58,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (files.flows !== undefined && choice !== 'flows') throw new ConfigError('--file replays VPC flow logs: use `pulse produce flows --file PATH`')
         return await runReplay(runtime, files, process.stdout)
       }
+      case 'collect':
+        return await runCollect(runtime)
       case 'migrate':
         return await runMigrate(runtime, process.stdout)
       default:

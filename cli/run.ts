@@ -13,6 +13,7 @@ import { formatStatus, readTotals, type Totals } from './status.ts'
 import { openSink, openStreams, streamProcessor, type Runtime } from './roles.ts'
 import { stopSignal } from './signals.ts'
 import { errorMessage } from '../runtime/errors.ts'
+import { collectorConfigured, openCollector } from './collect.ts'
 
 const CATCH_UP_LIMIT_MS = 15_000
 
@@ -59,6 +60,9 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
       logger.info({ queryPort: queries.port }, 'embedded ClickHouse served over HTTP')
     }
     logger.info({ metrics: `http://127.0.0.1:${ops.port}/metrics` }, 'operations endpoint up')
+    // Stopped with the traffic, before the transport closes: a request after that could not be delivered.
+    const collector = collectorConfigured(config) ? await openCollector(runtime, transport, streams.streams.client_event, sinkParts.sink) : undefined
+    if (collector !== undefined) cleanups.push(() => collector.close())
     await processor.start()
 
     const producing = new AbortController()
@@ -72,6 +76,7 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
     await printStatusUntilStopped(runtime, out, start, first, () => processor.recordsProcessed, stopping.stopped)
 
     producing.abort()
+    await collector?.close()
     if (fatal !== undefined) {
       // Nothing more is flushed after a fatal error: what is not committed is replayed next time.
       await processor.abandon()

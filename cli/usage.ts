@@ -13,6 +13,8 @@ Usage:
   pulse produce flows --file PATH|- [--assignments FILE.jsonl]
                                        replay AWS VPC flow log text (version 2 default format)
                                        and IP assignment changes (JSON lines) onto the streams
+  pulse collect [settings]             HTTP collector: POST /v1/events from apps and browsers onto
+                                       the stream (write keys: --collect-keys / PULSE_COLLECT_KEYS)
   pulse process [settings]             consume, process and write to ClickHouse
   pulse query [--format FMT] "SQL"     query the same ClickHouse (works while \`pulse run\` runs)
   pulse migrate [settings]             create or update the ClickHouse schema
