@@ -19,12 +19,17 @@ export type Admission =
 export function admit(candidate: Candidate, check: EventCheck, receivedAtMs: number): Admission {
   if (candidate.form === 'bad') return rejected(candidate.reason, candidate.detail, candidate.raw, undefined)
   const decoded = candidate.form === 'avro' ? fromAvro(candidate.raw) : fromJson(candidate.value)
-  const raw = (): Buffer => (candidate.form === 'json' ? (candidate.raw ?? Buffer.from(JSON.stringify(candidate.value))) : candidate.raw)
-  if (!decoded.ok) return rejected(decoded.reason, decoded.detail, raw(), idOf(candidate))
+  if (!decoded.ok) return rejected(decoded.reason, decoded.detail, rawOf(candidate), idOf(candidate))
   const problem = check(decoded.event, receivedAtMs)
-  if (problem !== undefined) return rejected(problem.reason, problem.detail, raw(), decoded.event.event_id)
+  if (problem !== undefined) return rejected(problem.reason, problem.detail, rawOf(candidate), decoded.event.event_id)
   const bytes = encode('client_event', decoded.event)
   return { ok: true, event: decoded.event, bytes, size: candidate.raw?.length ?? bytes.length }
+}
+
+/** The bytes the client sent for this event; an array's item is rendered again (only when rejected). */
+function rawOf(candidate: Exclude<Candidate, { form: 'bad' }>): Buffer {
+  if (candidate.form === 'avro') return candidate.raw
+  return candidate.raw ?? Buffer.from(JSON.stringify(candidate.value))
 }
 
 type Decoded = { ok: true; event: ClientEvent } | { ok: false; reason: string; detail: string }

@@ -11,16 +11,8 @@ export type BodyResult = { ok: true; body: Buffer } | { ok: false; status: 400 |
 export async function readBody(request: IncomingMessage, maxBytes: number): Promise<BodyResult> {
   const declared = Number(request.headers['content-length'] ?? NaN)
   if (declared > maxBytes) return tooLarge(maxBytes)
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer
-    size += buffer.length
-    // Stop buffering at the limit; the rest is left unread and the connection closed after the reply.
-    if (size > maxBytes) return tooLarge(maxBytes)
-    chunks.push(buffer)
-  }
-  const raw = Buffer.concat(chunks, size)
+  const raw = await collect(request, maxBytes)
+  if (raw === undefined) return tooLarge(maxBytes)
   const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase()
   if (encoding === 'identity') return { ok: true, body: raw }
   if (encoding !== 'gzip') return { ok: false, status: 415, message: `content-encoding ${encoding} is not supported (gzip is)` }
@@ -34,4 +26,25 @@ export async function readBody(request: IncomingMessage, maxBytes: number): Prom
 
 function tooLarge(maxBytes: number): BodyResult {
   return { ok: false, status: 413, message: `body larger than ${maxBytes} bytes` }
+}
+
+/** The body's bytes, or undefined past `maxBytes` (the rest is left unread; the reply closes the connection). */
+function collect(request: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+  // Listeners rather than `for await`: the async iterator costs a promise per chunk on every request.
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length
+      if (size <= maxBytes) chunks.push(chunk)
+      else {
+        request.off('data', onData)
+        request.pause()
+        done(undefined)
+      }
+    }
+    request.on('data', onData)
+    request.once('end', () => done(size > maxBytes ? undefined : Buffer.concat(chunks, size)))
+    request.once('error', fail)
+  })
 }

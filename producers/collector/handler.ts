@@ -43,7 +43,19 @@ export interface Reply {
   body: unknown
 }
 
-export type EventResult = { status: 'accepted'; event_id: string } | { status: 'rejected'; event_id?: string; reason: string; detail: string }
+/** An event the collector refused: its place in the body, its id when readable, and why. */
+export interface RejectedEvent {
+  index: number
+  event_id?: string
+  reason: string
+  detail: string
+}
+
+export interface Summary {
+  accepted: number
+  rejected: number
+  errors: RejectedEvent[]
+}
 
 export class EventHandler {
   private inFlight = 0
@@ -83,7 +95,7 @@ export class EventHandler {
       this.track(-accepted.length)
     }
     deps.metrics.produceSeconds.observe((performance.now() - started) / 1000)
-    for (const admission of accepted) deps.metrics.clockSkewSeconds.observe((receivedAt - admission.event.client_send_time) / 1000)
+    observeSkew(accepted, receivedAt, deps.metrics)
     return { status: 200, headers: {}, body: summarise(admissions, deps.metrics) }
   }
 
@@ -93,7 +105,18 @@ export class EventHandler {
   }
 }
 
+/** One observation per distinct send time: a batch's events share theirs (the schema says so). */
+function observeSkew(accepted: readonly Extract<Admission, { ok: true }>[], receivedAt: number, metrics: CollectorMetrics): void {
+  let last: number | undefined
+  for (const { event } of accepted) {
+    if (event.client_send_time === last) continue
+    last = event.client_send_time
+    metrics.clockSkewSeconds.observe((receivedAt - last) / 1000)
+  }
+}
+
 function deadLetters(app: string, admissions: readonly Admission[], receivedAt: number, deps: CollectorDeps): Row[] {
+  if (admissions.every((admission) => admission.ok)) return []
   const request = randomUUID()
   return admissions.flatMap((admission, index) => {
     if (admission.ok) return []
@@ -103,18 +126,21 @@ function deadLetters(app: string, admissions: readonly Admission[], receivedAt: 
   })
 }
 
-function summarise(admissions: readonly Admission[], metrics: CollectorMetrics): { accepted: number; rejected: number; results: EventResult[] } {
-  let acceptedCount = 0
-  const results = admissions.map((admission): EventResult => {
-    if (admission.ok) {
-      acceptedCount++
-      return { status: 'accepted', event_id: admission.event.event_id }
-    }
+/**
+ * The answer says what happened to every event without repeating the accepted ones: each event of the
+ * body is accepted unless `errors` names its index (with the reason), so a client of a thousand-event
+ * batch gets a short answer and still knows which to fix.
+ */
+function summarise(admissions: readonly Admission[], metrics: CollectorMetrics): Summary {
+  const errors: RejectedEvent[] = []
+  admissions.forEach((admission, index) => {
+    if (admission.ok) return
     metrics.events.inc({ result: 'rejected', reason: admission.reason })
-    return { status: 'rejected', ...(admission.eventId === undefined ? {} : { event_id: admission.eventId }), reason: admission.reason, detail: admission.detail }
+    errors.push({ index, ...(admission.eventId === undefined ? {} : { event_id: admission.eventId }), reason: admission.reason, detail: admission.detail })
   })
-  if (acceptedCount > 0) metrics.events.inc({ result: 'accepted', reason: '' }, acceptedCount)
-  return { accepted: acceptedCount, rejected: admissions.length - acceptedCount, results }
+  const accepted = admissions.length - errors.length
+  if (accepted > 0) metrics.events.inc({ result: 'accepted', reason: '' }, accepted)
+  return { accepted, rejected: errors.length, errors }
 }
 
 function error(status: number, message: string, retryAfterSeconds?: number): Reply {

@@ -67,7 +67,7 @@ describe('pulse collect', () => {
     const c = await collector()
     const response = await c.post(JSON.stringify([event('a'), event('b', { app_session_id: 'sess-2' })]))
     expect(response.status).toBe(200)
-    expect(await response.json()).toEqual({ accepted: 2, rejected: 0, results: [{ status: 'accepted', event_id: 'a' }, { status: 'accepted', event_id: 'b' }] })
+    expect(await response.json()).toEqual({ accepted: 2, rejected: 0, errors: [] })
     expect(c.transport.sent.map((record) => record.key)).toEqual(['sess-1', 'sess-2'])
     const decoded = decode('client_event', c.transport.sent[0]?.value ?? Buffer.alloc(0))
     expect(decoded.ok && decoded.format === 'avro' && decoded.value.event_id).toBe('a')
@@ -89,10 +89,14 @@ describe('pulse collect', () => {
     const c = await collector()
     const bad = { ...event('late'), event_time: Date.UTC(1990, 0, 1) }
     const response = await c.post(`${JSON.stringify(event('ok'))}\n${JSON.stringify(bad)}\n{not json\n${JSON.stringify({ event_id: 'x' })}\n`)
-    const body = (await response.json()) as { accepted: number; results: { status: string; reason?: string }[] }
+    const body = (await response.json()) as { accepted: number; errors: { index: number; event_id?: string; reason: string }[] }
     expect(response.status).toBe(200)
     expect(body.accepted).toBe(1)
-    expect(body.results.map((result) => result.reason ?? result.status)).toEqual(['accepted', 'time_out_of_range', 'malformed_json', 'schema_mismatch'])
+    expect(body.errors.map((error) => [error.index, error.event_id, error.reason])).toEqual([
+      [1, 'late', 'time_out_of_range'],
+      [2, undefined, 'malformed_json'],
+      [3, 'x', 'schema_mismatch'],
+    ])
     expect(c.transport.sent).toHaveLength(1)
     expect(c.deadLetters.map((row) => [row.stage, row.reason, row.partition])).toEqual([
       ['collect', 'time_out_of_range', 'web-player'],
