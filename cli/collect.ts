@@ -66,7 +66,8 @@ export async function runCollect(runtime: Runtime): Promise<number> {
   const transport = streams.transport()
   try {
     await transport.ensureStreams([streams.streams.client_event])
-    const ops = await serveOps(registry, config.http.metricsPort, { sink: () => sinkParts.sink.isWritable }, '127.0.0.1')
+    // The ops endpoint listens where the collector does (127.0.0.1 unless --collect-host says otherwise).
+    const ops = await serveOps(registry, config.http.metricsPort, { sink: () => sinkParts.sink.isWritable }, config.collect.host)
     const collector = await openCollector(runtime, transport, streams.streams.client_event, sinkParts.sink)
     await stopping.stopped
     await collector.close()
