@@ -14,6 +14,7 @@ import { runProcess } from './process.ts'
 import { parseTrafficChoice, runProduce, runReplay } from './produce.ts'
 import { runBench } from './bench.ts'
 import { runCollect } from './collect.ts'
+import { runDeadLetters } from './dead-letters.ts'
 
 export async function main(argv: readonly string[]): Promise<number> {
   // The benchmark takes flags of its own (bench/index.ts), not Pulse's settings.
@@ -57,6 +58,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (files.flows === undefined && files.assignments === undefined) return await runProduce(runtime, choice)
         if (files.flows !== undefined && choice !== 'flows') throw new ConfigError('--file replays VPC flow logs: use `pulse produce flows --file PATH`')
         return await runReplay(runtime, files, process.stdout)
+      }
+      case 'dead-letters': {
+        const { flags } = parsed
+        const request = { action: parsed.positionals[0], since: stringFlag(flags.since), stage: stringFlag(flags.stage), reason: stringFlag(flags.reason), ids: parsed.ids ?? [], toStream: stringFlag(flags['to-stream']), again: flags.again === true }
+        return await runDeadLetters(runtime, request, process.stdout)
       }
       case 'collect':
         return await runCollect(runtime)

@@ -16,6 +16,9 @@ Usage:
   pulse collect [settings]             HTTP collector: POST /v1/events from apps and browsers onto
                                        the stream (write keys: --collect-keys / PULSE_COLLECT_KEYS)
   pulse process [settings]             consume, process and write to ClickHouse
+  pulse dead-letters [--since 7d]      dead letters by stage and reason, and how many were replayed
+  pulse dead-letters replay [--stage S] [--reason R] [--since T] [--id ID]... [--to-stream NAME] [--again]
+                                       put their raw bytes back on their stream, once each
   pulse query [--format FMT] "SQL"     query the same ClickHouse (works while \`pulse run\` runs)
   pulse migrate [settings]             create or update the ClickHouse schema
   pulse report                         list the named reports (sinks/clickhouse/reports/*.sql)

@@ -84,6 +84,11 @@ const COLUMNS = {
     raw_base64: 'String',
     raw_preview: 'String',
   },
+  dead_letter_replays: {
+    id: 'String',
+    replayed_at: "DateTime64(3, 'UTC')",
+    target_stream: 'LowCardinality(String)',
+  },
   client_events_1m: {
     minute: "DateTime('UTC')",
     event_type: 'LowCardinality(String)',
