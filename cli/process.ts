@@ -4,6 +4,7 @@ import { serveOps } from '../runtime/ops-server.ts'
 import { errorMessage } from '../runtime/errors.ts'
 import { openSink, openStreams, streamProcessor, type Runtime } from './roles.ts'
 import { stopSignal } from './signals.ts'
+import { liveRoutes } from './live/index.ts'
 
 export async function runProcess(runtime: Runtime): Promise<number> {
   const { config, logger, registry } = runtime
@@ -17,7 +18,8 @@ export async function runProcess(runtime: Runtime): Promise<number> {
       fatal = error
       stopping.stop()
     })
-    const ops = await serveOps(registry, config.http.metricsPort, { source: () => source.isConnected, sink: () => sinkParts.sink.isWritable })
+    const readiness = { source: () => source.isConnected, sink: () => sinkParts.sink.isWritable }
+    const ops = await serveOps(registry, config.http.metricsPort, readiness, undefined, liveRoutes(registry, sinkParts.clickhouse.client, config.clickhouse.database))
     try {
       await processor.start()
       logger.info({ source: config.source, streams: streams.streams }, 'processing')

@@ -14,6 +14,7 @@ import { openSink, openStreams, streamProcessor, type Runtime } from './roles.ts
 import { stopSignal } from './signals.ts'
 import { errorMessage } from '../runtime/errors.ts'
 import { collectorConfigured, openCollector } from './collect.ts'
+import { liveRoutes } from './live/index.ts'
 
 const CATCH_UP_LIMIT_MS = 15_000
 
@@ -48,10 +49,13 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
 
     const source = streams.source(sinkParts.store)
     const processor = streamProcessor(runtime, sinkParts, source, streams.streams, failWith)
-    const ops = await serveOps(registry, config.http.metricsPort, {
-      source: () => source.isConnected,
-      sink: () => sinkParts.sink.isWritable,
-    })
+    const ops = await serveOps(
+      registry,
+      config.http.metricsPort,
+      { source: () => source.isConnected, sink: () => sinkParts.sink.isWritable },
+      undefined,
+      liveRoutes(registry, sinkParts.clickhouse.client, config.clickhouse.database),
+    )
     cleanups.push(() => ops.close())
     if (sinkParts.clickhouse.embedded !== undefined) {
       const queries = await serveEmbeddedClickHouse(sinkParts.clickhouse.embedded, config.http.queryPort, logger, { allowedOrigins: config.http.queryAllowedOrigins })
