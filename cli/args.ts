@@ -10,6 +10,8 @@ export interface ParsedArgs {
   flags: Record<string, string | boolean | undefined>
   /** `--param name=value` (repeatable, for `pulse report`), in order; absent when none was given. */
   params?: string[]
+  /** `--id ID` (repeatable, for `pulse dead-letters replay`); absent when none was given. */
+  ids?: string[]
 }
 
 const EXTRA_FLAGS = {
@@ -19,6 +21,11 @@ const EXTRA_FLAGS = {
   assignments: { type: 'string' },
   since: { type: 'string' },
   param: { type: 'string', multiple: true },
+  stage: { type: 'string' },
+  reason: { type: 'string' },
+  id: { type: 'string', multiple: true },
+  'to-stream': { type: 'string' },
+  again: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   verbose: { type: 'boolean', short: 'v' },
 } as const
@@ -33,10 +40,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   } catch (error) {
     throw new ConfigError(error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error))
   }
-  const { param, ...values } = parsed.values
+  const { param, id, ...values } = parsed.values
   const flags = values as Record<string, string | boolean | undefined>
   const params = Array.isArray(param) ? param.filter((item): item is string => typeof item === 'string') : []
+  const ids = Array.isArray(id) ? id.filter((item): item is string => typeof item === 'string') : []
   if (flags['no-dedup'] === true) flags.dedup = false
   const [command, ...positionals] = parsed.positionals
-  return { command, positionals, flags, ...(params.length > 0 ? { params } : {}) }
+  return { command, positionals, flags, ...(params.length > 0 ? { params } : {}), ...(ids.length > 0 ? { ids } : {}) }
 }

@@ -14,6 +14,8 @@ import { runProcess } from './process.ts'
 import { parseTrafficChoice, runProduce, runReplay } from './produce.ts'
 import { runBench } from './bench.ts'
 import { runLeases } from './leases.ts'
+import { runCollect } from './collect.ts'
+import { runDeadLetters } from './dead-letters.ts'
 
 export async function main(argv: readonly string[]): Promise<number> {
   // The benchmark takes flags of its own (bench/index.ts), not Pulse's settings.
@@ -64,6 +66,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'leases':
         await runLeases(config, process.stdout)
         return 0
+      case 'dead-letters': {
+        const { flags } = parsed
+        const request = { action: parsed.positionals[0], since: stringFlag(flags.since), stage: stringFlag(flags.stage), reason: stringFlag(flags.reason), ids: parsed.ids ?? [], toStream: stringFlag(flags['to-stream']), again: flags.again === true }
+        return await runDeadLetters(runtime, request, process.stdout)
+      }
+      case 'collect':
+        return await runCollect(runtime)
       case 'migrate':
         return await runMigrate(runtime, process.stdout)
       default:

@@ -7,6 +7,7 @@ import { stopSignal } from './signals.ts'
 import { printStatusUntilStopped, readTotals } from './status.ts'
 import { outcomeOf, processSummary } from './summary.ts'
 import { assertPortsFree } from './port-check.ts'
+import { liveRoutes } from './live/index.ts'
 
 export async function runProcess(runtime: Runtime, out: NodeJS.WritableStream): Promise<number> {
   const { config, logger, registry } = runtime
@@ -21,7 +22,8 @@ export async function runProcess(runtime: Runtime, out: NodeJS.WritableStream): 
       fatal = error
       stopping.stop()
     })
-    const ops = await serveOps(registry, config.http.metricsPort, { source: () => source.isConnected, sink: () => sinkParts.sink.isWritable }, config.http.metricsHost)
+    const readiness = { source: () => source.isConnected, sink: () => sinkParts.sink.isWritable }
+    const ops = await serveOps(registry, config.http.metricsPort, readiness, config.http.metricsHost, liveRoutes(registry, sinkParts.clickhouse.client, config.clickhouse.database))
     try {
       await processor.start()
       logger.info({ source: config.source, streams: streams.streams }, 'processing')

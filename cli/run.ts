@@ -15,6 +15,8 @@ import { assertPortsFree, type WantedPort } from './port-check.ts'
 import { openSink, openStreams, streamProcessor, type Runtime } from './roles.ts'
 import { stopSignal } from './signals.ts'
 import { errorMessage } from '../runtime/errors.ts'
+import { collectorConfigured, openCollector } from './collect.ts'
+import { liveRoutes } from './live/index.ts'
 
 const CATCH_UP_LIMIT_MS = 15_000
 
@@ -50,10 +52,13 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
 
     const source = streams.source(sinkParts.store)
     const processor = streamProcessor(runtime, sinkParts, source, streams.streams, failWith)
-    const ops = await serveOps(registry, config.http.metricsPort, {
-      source: () => source.isConnected,
-      sink: () => sinkParts.sink.isWritable,
-    }, config.http.metricsHost)
+    const ops = await serveOps(
+      registry,
+      config.http.metricsPort,
+      { source: () => source.isConnected, sink: () => sinkParts.sink.isWritable },
+      config.http.metricsHost,
+      liveRoutes(registry, sinkParts.clickhouse.client, config.clickhouse.database),
+    )
     cleanups.push(() => ops.close())
     if (sinkParts.clickhouse.embedded !== undefined) {
       const queries = await serveEmbeddedClickHouse(sinkParts.clickhouse.embedded, config.http.queryPort, logger, { allowedOrigins: config.http.queryAllowedOrigins })
@@ -62,6 +67,9 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
       logger.info({ queryPort: queries.port }, 'embedded ClickHouse served over HTTP')
     }
     logger.info({ metrics: `http://127.0.0.1:${ops.port}/metrics` }, 'operations endpoint up')
+    // Stopped with the traffic, before the transport closes: a request after that could not be delivered.
+    const collector = collectorConfigured(config) ? await openCollector(runtime, transport, streams.streams.client_event, sinkParts.sink) : undefined
+    if (collector !== undefined) cleanups.push(() => collector.close())
     await processor.start()
 
     const producing = new AbortController()
@@ -74,6 +82,7 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
     await printStatusUntilStopped({ registry, out, start, processed: () => processor.recordsProcessed, stopped: stopping.stopped, source: config.source, role: 'run' })
 
     producing.abort()
+    await collector?.close()
     if (fatal !== undefined) {
       // Nothing more is flushed after a fatal error: what is not committed is replayed next time.
       await processor.abandon()

@@ -15,7 +15,12 @@ Usage:
                                        replay AWS VPC flow logs (any format: S3 header line or
                                        --flow-log-format; plain or .gz; a file or a directory)
                                        and IP assignment changes (JSON lines) onto the streams
+  pulse collect [settings]             HTTP collector: POST /v1/events from apps and browsers onto
+                                       the stream (write keys: --collect-keys / PULSE_COLLECT_KEYS)
   pulse process [settings]             consume, process and write to ClickHouse
+  pulse dead-letters [--since 7d]      dead letters by stage and reason, and how many were replayed
+  pulse dead-letters replay [--stage S] [--reason R] [--since T] [--id ID]... [--to-stream NAME] [--again]
+                                       put their raw bytes back on their stream, once each
   pulse query [--format FMT] "SQL"     query the same ClickHouse (works while \`pulse run\` runs)
   pulse migrate [settings]             create or update the ClickHouse schema
   pulse leases [settings]              which worker owns which Kinesis shard (the lease table)

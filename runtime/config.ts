@@ -130,6 +130,21 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    collect: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1').describe('Address `pulse collect` listens on (0.0.0.0 to take traffic from other hosts).'),
+        port: port.default(8090).describe('Port of the collector\'s POST /v1/events (0 picks a free one).'),
+        keys: z.array(z.string().regex(/^[^=\s]+=[^=\s]+$/, 'expected KEY=APP')).default([]).describe('Write keys as KEY=APP (prefer the environment: flags show in ps).'),
+        keysFile: z.string().min(1).optional().describe('File of write keys, one KEY=APP a line (# comments).'),
+        allowedOrigins: z.array(z.url()).default([]).describe('Web origins (scheme://host:port) whose pages may send events (CORS).'),
+        maxBodyBytes: z.number().int().min(1024).default(1024 * 1024).describe('Largest request body, after gzip is undone; larger is 413.'),
+        maxEventBytes: z.number().int().min(256).default(32 * 1024).describe('Largest single event; a request holding a larger one is 413.'),
+        eventsPerSecond: z.number().min(1).default(2000).describe('Events per second a write key may send (bursts of twice that); more is 429.'),
+        maxInFlightEvents: z.number().int().min(1).default(20_000).describe('Events waiting for the stream at once; more is 503 (the producer buffer is full).'),
+        produceTimeoutMs: z.number().int().min(100).default(5000).describe('A batch the stream has not accepted by then is answered 503 (the client retries; event ids dedup).'),
+      })
+      .strict()
+      .prefault({}),
     duration: z.number().positive().optional().describe('Stop after this many seconds (default: run until Ctrl-C).'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('Log level.'),
   })
@@ -201,6 +216,16 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'http.metricsHost', flag: 'metrics-host', env: 'PULSE_METRICS_HOST', type: 'string' },
   { path: 'http.queryPort', flag: 'query-port', env: 'PULSE_QUERY_PORT', type: 'number' },
   { path: 'http.queryAllowedOrigins', flag: 'query-allowed-origins', env: 'PULSE_QUERY_ALLOWED_ORIGINS', type: 'list' },
+  { path: 'collect.host', flag: 'collect-host', env: 'PULSE_COLLECT_HOST', type: 'string' },
+  { path: 'collect.port', flag: 'collect-port', env: 'PULSE_COLLECT_PORT', type: 'number' },
+  { path: 'collect.keys', flag: 'collect-keys', env: 'PULSE_COLLECT_KEYS', type: 'list' },
+  { path: 'collect.keysFile', flag: 'collect-keys-file', env: 'PULSE_COLLECT_KEYS_FILE', type: 'string' },
+  { path: 'collect.allowedOrigins', flag: 'collect-allowed-origins', env: 'PULSE_COLLECT_ALLOWED_ORIGINS', type: 'list' },
+  { path: 'collect.maxBodyBytes', flag: 'collect-max-body-bytes', env: 'PULSE_COLLECT_MAX_BODY_BYTES', type: 'number' },
+  { path: 'collect.maxEventBytes', flag: 'collect-max-event-bytes', env: 'PULSE_COLLECT_MAX_EVENT_BYTES', type: 'number' },
+  { path: 'collect.eventsPerSecond', flag: 'collect-events-per-second', env: 'PULSE_COLLECT_EVENTS_PER_SECOND', type: 'number' },
+  { path: 'collect.maxInFlightEvents', flag: 'collect-max-in-flight', env: 'PULSE_COLLECT_MAX_IN_FLIGHT', type: 'number' },
+  { path: 'collect.produceTimeoutMs', flag: 'collect-produce-timeout-ms', env: 'PULSE_COLLECT_PRODUCE_TIMEOUT_MS', type: 'number' },
   { path: 'duration', flag: 'duration', env: 'PULSE_DURATION', type: 'number' },
   { path: 'logLevel', flag: 'log-level', env: 'PULSE_LOG_LEVEL', type: 'string' },
 ]

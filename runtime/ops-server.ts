@@ -7,12 +7,15 @@ import type { Registry } from 'prom-client'
 
 export type ReadinessChecks = Record<string, () => boolean | Promise<boolean>>
 
+/** Extra GET routes by path (the live page of `pulse run` / `pulse process`): status, type, body. */
+export type OpsRoutes = Record<string, () => Promise<{ status: number; type: string; body: string | Buffer }>>
+
 export interface OpsServer {
   port: number
   close(): Promise<void>
 }
 
-export async function serveOps(registry: Registry, port: number, readiness: ReadinessChecks, host = '127.0.0.1'): Promise<OpsServer> {
+export async function serveOps(registry: Registry, port: number, readiness: ReadinessChecks, host = '127.0.0.1', routes: OpsRoutes = {}): Promise<OpsServer> {
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname
     const reply = async (): Promise<void> => {
@@ -25,6 +28,9 @@ export async function serveOps(registry: Registry, port: number, readiness: Read
         const failing = await failingChecks(readiness)
         const status = failing.length === 0 ? 200 : 503
         response.writeHead(status, { 'Content-Type': 'text/plain' }).end(failing.length === 0 ? 'ready\n' : `not ready: ${failing.join(', ')}\n`)
+      } else if (Object.hasOwn(routes, path)) {
+        const page = await (routes[path] as OpsRoutes[string])()
+        response.writeHead(page.status, { 'Content-Type': page.type, 'Cache-Control': 'no-store' }).end(page.body)
       } else {
         response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n')
       }

@@ -112,6 +112,11 @@ const COLUMNS = {
     raw_preview: 'String',
     source_index: 'UInt32',
   },
+  dead_letter_replays: {
+    id: 'String',
+    replayed_at: "DateTime64(3, 'UTC')",
+    target_stream: 'LowCardinality(String)',
+  },
   client_events_1m: {
     minute: "DateTime('UTC')",
     event_type: 'LowCardinality(String)',

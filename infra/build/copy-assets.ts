@@ -7,6 +7,7 @@ const ASSETS = [
   { from: 'schemas', pattern: /\.avsc$/ },
   { from: 'sinks/clickhouse/migrations', pattern: /\.sql$/ },
   { from: 'sinks/clickhouse/reports', pattern: /\.sql$/ },
+  { from: 'cli/live', pattern: /\.(html|js)$/ },
 ]
 
 for (const { from, pattern } of ASSETS) {

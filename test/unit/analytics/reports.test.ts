@@ -18,7 +18,7 @@ SELECT {top:UInt32}, {test:String} FROM {database}.t WHERE x >= {since:DateTime}
 describe('report library', () => {
   it('ships the issue\'s reports, each documented and written against {database}', () => {
     const names = loadReports().map((report) => report.name)
-    expect(names).toEqual(['ab-comparison', 'care-actions', 'engagement', 'pipeline-health', 'qoe-overview', 'rejected-flows', 'top-talkers', 'unknown-ip-share', 'worst-titles-and-cdns'])
+    expect(names).toEqual(['ab-comparison', 'care-actions', 'engagement', 'pipeline-health', 'qoe-by-cdn', 'qoe-overview', 'rejected-flows', 'top-talkers', 'unknown-ip-share', 'worst-titles-and-cdns'])
     for (const report of loadReports()) {
       expect(report.about.join(' ').length, report.name).toBeGreaterThan(40)
       expect(report.sql, report.name).toContain('{database}.')

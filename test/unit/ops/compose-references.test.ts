@@ -34,7 +34,7 @@ function expectListening(from: string, address: string): void {
 describe('docker-compose.yml references', () => {
   it('points Pulse roles at brokers, ClickHouse and Kinesis that exist and listen there', () => {
     const roles = pulseRoles()
-    expect(roles.map(([name]) => name).sort()).toEqual(['pulse-process', 'pulse-process-cluster', 'pulse-produce'])
+    expect(roles.map(([name]) => name).sort()).toEqual(['pulse-collect', 'pulse-process', 'pulse-process-cluster', 'pulse-produce'])
     for (const [name, command] of roles) {
       const env = environment(compose.services[name] ?? {})
       const brokers = flagValue(command, '--brokers') ?? env.PULSE_KAFKA_BROKERS
