@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, inject, it, onTestFinished } from 'vitest'
 import { pulse } from '../helpers/cli.ts'
 import { startKinesisEmulator } from '../../infra/kinesis/emulator.ts'
 import { encode } from '../../schemas/codec.ts'
@@ -36,7 +36,7 @@ describe('pulse dead-letters replay', () => {
 
     expect((await pulse(['dead-letters', 'replay', ...common, '--reason', 'unknown_schema'])).stdout).toContain(`replayed 1 dead letter(s) onto ${stream}`)
     expect((await pulse(['dead-letters', 'replay', ...common, '--reason', 'unknown_schema'])).stdout).toContain('nothing to replay')
-    const processArgs = ['process', ...common, '--metrics-port', '0', '--duration', '12', '--client-rate', '0']
+    const processArgs = ['process', ...common, '--dynamodb-endpoint', inject('dynamodbEndpoint'), '--metrics-port', '0', '--duration', '12', '--client-rate', '0']
     await pulse(processArgs)
     expect(await query(`SELECT count() FROM pulse.client_events WHERE event_id = '${eventId}'`)).toBe('1')
 

@@ -41,6 +41,7 @@ describe('ClickHouse user pulse_writer (infra/clickhouse/users.d/pulse.xml)', ()
         'data-dir': dataDir,
         database: 'pulse',
         'kinesis-endpoint': inject('kinesisEndpoint'),
+        'dynamodb-endpoint': inject('dynamodbEndpoint'),
         'stream-prefix': uniqueName('writer').replaceAll('_', '-'),
         'flush-interval-ms': '200',
       },

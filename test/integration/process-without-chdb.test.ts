@@ -6,24 +6,20 @@
 // Kinesis emulator; the child must consume them into ClickHouse, and fail in one line where it would
 // need the embedded engine.
 import { execFile } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { freePort } from '../../infra/ports.ts'
+import { copyAssets } from '../../infra/build/assets.ts'
 import { serveEmbeddedClickHouse, type EmbeddedHttpServer } from '../../sinks/clickhouse/embedded-http.ts'
 import { pulse } from '../helpers/cli.ts'
 import { embeddedClickHouse, pollUntil, testLogger, uniqueName } from '../helpers/services.ts'
 
 const run = promisify(execFile)
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const ASSETS = [
-  { from: 'schemas', pattern: /\.avsc$/ },
-  { from: 'sinks/clickhouse/migrations', pattern: /\.sql$/ },
-  { from: 'sinks/clickhouse/reports', pattern: /\.sql$/ },
-]
 
 let install: string
 let server: EmbeddedHttpServer
@@ -33,9 +29,7 @@ async function buildInstall(directory: string): Promise<void> {
   for (const file of ['package.json', 'package-lock.json']) cpSync(join(ROOT, file), join(directory, file))
   await run('npm', ['ci', '--omit=dev', '--omit=optional', '--no-audit', '--no-fund'], { cwd: directory })
   await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(directory, 'dist')], { cwd: ROOT })
-  for (const { from, pattern } of ASSETS) {
-    for (const file of readdirSync(join(ROOT, from)).filter((name) => pattern.test(name))) cpSync(join(ROOT, from, file), join(directory, 'dist', from, file))
-  }
+  copyAssets(ROOT, join(directory, 'dist'))
 }
 
 interface Started {
@@ -75,7 +69,7 @@ describe('pulse process --clickhouse URL in an install without chDB', () => {
   it('consumes records into a ClickHouse server over HTTP', async () => {
     const database = uniqueName('lean')
     const prefix = uniqueName('lean').replaceAll('_', '-')
-    const kinesis = ['--kinesis-endpoint', inject('kinesisEndpoint'), '--stream-prefix', prefix]
+    const kinesis = ['--kinesis-endpoint', inject('kinesisEndpoint'), '--dynamodb-endpoint', inject('dynamodbEndpoint'), '--stream-prefix', prefix]
     await pulse(['produce', ...kinesis, '--duration', '2', '--client-rate', '300', '--flow-rate', '50', '--metrics-port', '0'])
     const processing = startPulse([
       'process', ...kinesis, '--clickhouse', `http://127.0.0.1:${server.port}`, '--database', database,
