@@ -42,7 +42,7 @@ beforeAll(async () => {
   liveHealth = await pollUntil(
     () => report('pipeline-health').catch((): Row[] => []),
     (found) => found.some((row) => row.check === 'arrival' && num(row.rows) > 0),
-    { what: 'pipeline-health rows while pulse run runs', timeoutMs: 40_000 },
+    { what: 'pipeline-health rows while pulse run runs', timeoutMs: 90_000 },
   )
   const exitCode = await running.exited
   if (exitCode !== 0) throw new Error(`pulse run exited ${String(exitCode)}:\n${running.output()}`)

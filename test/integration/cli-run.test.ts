@@ -44,7 +44,7 @@ describe('pulse run on the embedded default', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pulse-summary-'))
     onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }))
     // No allowed lateness: the generator's late sends become too_late dead letters; its repeats, duplicates.
-    const running = spawnPulse(['run', '--duration', '8', '--data-dir', dataDir, '--allowed-lateness-ms', '0', '--out-of-orderness-ms', '0', ...FREE_PORTS])
+    const running = spawnPulse(['run', '--duration', '8', '--data-dir', dataDir, '--window-seconds', '1', '--allowed-lateness-ms', '0', '--out-of-orderness-ms', '0', ...FREE_PORTS])
     onTestFinished(() => {
       running.child.kill('SIGKILL')
     })

@@ -54,7 +54,7 @@ describe('two pulse process in one consumer group', () => {
     // The second half trickles in while the second processor starts, so the rebalance finds the first busy.
     const trickling = trickle(pipeline, EVENTS / 2)
     const second = start(processArgs(pipeline, clickhouse.url))
-    await pollUntil(() => Promise.resolve(assigned(second).length), (n) => n > 0, { what: 'partitions for the second processor', timeoutMs: 30_000 })
+    await pollUntil(() => Promise.resolve(assigned(second).length), (n) => n > 0, { what: 'partitions for the second processor', timeoutMs: 60_000 })
     await trickling
     await pollUntil(() => count(engine, `SELECT uniqExact(event_id) FROM ${table}`), (n) => n === EVENTS, { what: 'every event', timeoutMs: 30_000 })
 

@@ -69,7 +69,7 @@ describe('Prometheus on the shipped config, scraping pulse run', () => {
       { what: `rows written to ${tables.join(', ')} in Prometheus`, timeoutMs: 30_000 },
     )
     expect(rows.map((sample) => sample.metric.table)).toEqual(expect.arrayContaining(tables))
-    expect((await instant('up{job=~"pulse-.+"} == 1')).map((sample) => sample.metric.job).sort()).toEqual(['pulse-process', 'pulse-produce'])
+    expect((await instant('up{job=~"pulse-.+"} == 1')).map((sample) => sample.metric.job).sort()).toEqual(['pulse-collect', 'pulse-process', 'pulse-produce'])
     // The issue's list: rates for what moves with traffic, a series for the gauges.
     const flowing = [
       'pulse_produced_records_total', 'pulse_source_records_total', 'pulse_stage_records_in_total', 'pulse_stage_records_out_total',
