@@ -9,7 +9,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { pulse, spawnPulse } from '../helpers/cli.ts'
 import { pollUntil } from '../helpers/services.ts'
 
-const FREE_PORTS = ['--metrics-port', '0', '--query-port', '0', '--kinesis-port', '0']
+const FREE_PORTS = ['--metrics-port', '0', '--query-port', '0', '--kinesis-port', '0', '--dynamodb-port', '0']
 
 async function countRows(dataDir: string): Promise<number> {
   const { stdout } = await pulse(['query', '--data-dir', dataDir, '--format', 'TSV', 'SELECT count() FROM pulse.client_events'])

@@ -55,7 +55,7 @@ describe('pulse collect', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pulse-collect-'))
     onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }))
     const args = ['run', '--duration', '60', '--data-dir', dataDir, '--client-rate', '0', '--flow-rate', '0']
-    const running = spawnPulse([...args, '--metrics-port', '0', '--query-port', '0', '--kinesis-port', '0', '--collect-port', '0'], { PULSE_COLLECT_KEYS: `${KEY}=web-player` })
+    const running = spawnPulse([...args, '--metrics-port', '0', '--query-port', '0', '--kinesis-port', '0', '--dynamodb-port', '0', '--collect-port', '0'], { PULSE_COLLECT_KEYS: `${KEY}=web-player` })
     onTestFinished(() => {
       running.child.kill('SIGKILL')
     })

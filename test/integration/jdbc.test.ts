@@ -17,7 +17,7 @@ import { pollUntil } from '../helpers/services.ts'
 
 const run = promisify(execFile)
 const PROBE = fileURLToPath(new URL('../jdbc/PulseJdbcProbe.java', import.meta.url))
-const FREE_PORTS = ['--metrics-port', '0', '--query-port', '0', '--kinesis-port', '0']
+const FREE_PORTS = ['--metrics-port', '0', '--query-port', '0', '--kinesis-port', '0', '--dynamodb-port', '0']
 /** What a user sets for this interface: its refusal of ClickHouse's LZ4 framing (compress=1) is the one. */
 const URL_PROPERTIES = 'compress=0'
 /** A value that would widen the WHERE if the driver spliced it in as SQL rather than as a literal. */

@@ -45,7 +45,7 @@ describe('in a real browser', () => {
     const origin = await foreignOrigin()
     const metricsPort = await freePort()
     const running = spawnPulse(
-      ['run', '--duration', '120', '--data-dir', dataDir, '--client-rate', '0', '--flow-rate', '0', '--metrics-port', String(metricsPort), '--query-port', '0', '--kinesis-port', '0', '--collect-port', '0'],
+      ['run', '--duration', '120', '--data-dir', dataDir, '--client-rate', '0', '--flow-rate', '0', '--metrics-port', String(metricsPort), '--query-port', '0', '--kinesis-port', '0', '--dynamodb-port', '0', '--collect-port', '0'],
       { PULSE_COLLECT_KEYS: `${KEY}=web-player`, PULSE_COLLECT_ALLOWED_ORIGINS: origin },
     )
     onTestFinished(() => {
