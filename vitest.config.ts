@@ -5,6 +5,9 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
+    // One test file at a time: the integration files start whole pipelines (brokers, emulators, three
+    // processors, a browser), and two of them side by side on two cores starve each other's timing.
+    maxWorkers: 1,
     projects: [
       {
         test: {
