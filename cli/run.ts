@@ -8,6 +8,7 @@ import { driveTraffic } from '../producers/driver.ts'
 import { serveOps } from '../runtime/ops-server.ts'
 import { openEmbeddedAccess, serveEmbeddedClickHouse } from '../sinks/clickhouse/embedded-http.ts'
 import { writeRunFile } from './run-file.ts'
+import { openWhenFree } from '../sinks/clickhouse/directory-lock.ts'
 import { mkdirSync } from 'node:fs'
 import { printStatusUntilStopped, readTotals } from './status.ts'
 import { formatSummary, outcomeOf, rawRowsSince } from './summary.ts'
@@ -39,7 +40,7 @@ export async function runAll(runtime: Runtime, out: NodeJS.WritableStream): Prom
       mkdirSync(config.clickhouse.dataDir, { recursive: true })
       cleanups.push(writeRunFile(config.clickhouse.dataDir, { pid: process.pid, queryPort: 0, metricsPort: 0 }))
       // The engine's users and roles for the query interface: the process's first chDB connection.
-      const access = openEmbeddedAccess(config.clickhouse.dataDir)
+      const access = await openWhenFree(config.clickhouse.dataDir, () => openEmbeddedAccess(config.clickhouse.dataDir))
       cleanups.push(() => access.close())
     }
     const sinkParts = await openSink(runtime, stopping.hardStop)

@@ -5,8 +5,8 @@ import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions
 import type { ChdbConnection } from 'chdb/connection'
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { loadChdb } from './chdb-loader.ts'
+import { openWhenFree } from './directory-lock.ts'
 
 export interface ClickHouseTarget {
   /** http(s):// URL of a server; unset means the embedded engine in dataDir. */
@@ -32,25 +32,23 @@ export interface ClickHouse {
   close(): Promise<void>
 }
 
-/**
- * Connects and waits while another process holds the embedded data directory (libchdb allows one):
- * a `pulse query` started a moment before `pulse run` holds it only briefly.
- */
+/** Connects, waiting while another process holds the embedded data directory (directory-lock.ts). */
 export async function connectWhenFree(target: ClickHouseTarget, waitMs = 20_000): Promise<ClickHouse> {
-  const deadline = Date.now() + waitMs
-  for (;;) {
-    let clickhouse: ClickHouse | undefined
-    try {
-      clickhouse = connectClickHouse(target)
-      await clickhouse.client.query({ query: 'SELECT 1' })
-      return clickhouse
-    } catch (error) {
-      await clickhouse?.close().catch(() => undefined)
-      const locked = /Cannot lock file|Failed to create connection/.test(error instanceof Error ? `${error.message} ${String(error.cause)}` : String(error))
-      if (target.url !== undefined || !locked || Date.now() > deadline) throw error
-      await sleep(250)
-    }
-  }
+  if (target.url !== undefined) return connectClickHouse(target)
+  return openWhenFree(
+    target.dataDir,
+    async () => {
+      const clickhouse = connectClickHouse(target)
+      try {
+        await clickhouse.client.query({ query: 'SELECT 1' })
+        return clickhouse
+      } catch (error) {
+        await clickhouse.close().catch(() => undefined)
+        throw error
+      }
+    },
+    waitMs,
+  )
 }
 
 export function connectClickHouse(target: ClickHouseTarget): ClickHouse {

@@ -34,7 +34,9 @@ describe('pulse run killed with SIGKILL', () => {
       first.child.kill('SIGKILL')
     })
     const state = join(dataDir, 'kinesis', 'kinesis-data.json')
-    await pollUntil(() => countRows(dataDir).catch(() => 0), (n) => n > 0, { what: 'first rows', timeoutMs: 90_000 })
+    await pollUntil(() => countRows(dataDir).catch(() => 0), (n) => n > 0, { what: 'first rows', timeoutMs: 90_000 }).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${first.output()}`)
+    })
     await pollUntil(() => Promise.resolve(existsSync(`${state}.last-good`)), (kept) => kept, { what: 'a whole copy of the state file', timeoutMs: 30_000 })
     const emulator = Number(execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(first.child.pid)], { encoding: 'utf8' }).split('\n').find((line) => line.includes('kinesis-local'))?.trim().split(/\s+/)[0])
     expect(emulator).toBeGreaterThan(0)
@@ -54,6 +56,6 @@ describe('pulse run killed with SIGKILL', () => {
     expect(await second.exited, second.output()).toBe(0)
     expect(second.output()).toContain('started from the last whole copy')
     expect(second.output()).toMatch(/produced [1-9][\d,]* records: /)
-    expect(await countRows(dataDir)).toBeGreaterThan(acknowledged)
+    expect(await countRows(dataDir), `acknowledged ${acknowledged}\n${second.output()}`).toBeGreaterThan(acknowledged)
   })
 })
