@@ -7,19 +7,21 @@
 //   npm run bench -- --events 200000 --flows 40000 --paced-seconds 10 --no-write
 //   npm run bench -- --only pulse --profile /tmp/prof   CPU profile of the Pulse child
 import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { startKafka } from '../infra/kafka/broker.ts'
 import { freePorts } from '../infra/ports.ts'
-import { decodeLine, machine, pacedLine, table, writeSection } from './pipelines/report.ts'
-import { benchTransport, runChild, tempDir } from './pipelines/runner.ts'
+import { decodeLine, machine, pacedLine, serverLine, table, writeSection } from './pipelines/report.ts'
+import { benchTransport, runChild, startServer, tempDir } from './pipelines/runner.ts'
+import { randomBytes } from 'node:crypto'
 import { producePaced } from './pipelines/paced.ts'
 import { allTopics, produceWorkload } from './pipelines/workload.ts'
 import type { ChildResult, ChildTask, ContenderName, Topics } from './pipelines/types.ts'
 
 const DEFAULTS = { events: 1_000_000, flows: 200_000, pacedSeconds: 20, seed: 7 }
 const PARTITIONS = 4
-const DRAIN_ORDER: readonly ContenderName[] = ['ceiling', 'pulse', 'baseline', 'kafka-engine']
+const DRAIN_ORDER: readonly ContenderName[] = ['ceiling', 'pulse', 'pulse-server', 'baseline', 'kafka-engine']
 const PACED: readonly ContenderName[] = ['pulse', 'baseline', 'kafka-engine']
 
 const { values: flags } = parseArgs({
@@ -40,6 +42,20 @@ const log = (line: string): void => void process.stderr.write(`[bench ${new Date
 
 function topicsFor(prefix: string): Topics {
   return { prefix, jsonClientEvents: `${prefix}-json-client-events`, jsonFlows: `${prefix}-json-network-flows` }
+}
+
+/** Pulse writing over HTTP to the engine in another process; the server's CPU and RSS are its own. */
+async function drainToServer(task: ChildTask): Promise<ChildResult> {
+  const passwords = { writer: randomBytes(12).toString('hex'), analyst: randomBytes(12).toString('hex') }
+  // Inside the contender's directory, so it is removed with it; Pulse itself opens no engine there.
+  const server = await startServer(join(task.dataDir, 'server'), passwords)
+  try {
+    const result = await runChild({ ...task, clickhouse: { url: server.url, username: 'pulse_writer', password: passwords.writer, analystPassword: passwords.analyst } })
+    return { ...result, server: await server.stop() }
+  } catch (error) {
+    await server.stop().catch(() => undefined)
+    throw error
+  }
 }
 
 async function main(): Promise<void> {
@@ -64,7 +80,7 @@ async function main(): Promise<void> {
       const dataDir = await tempDir(contender)
       dirs.push(dataDir)
       const task: ChildTask = { contender, mode: 'drain', brokers: broker.brokers, topics, events, flows, dataDir, seed: DEFAULTS.seed }
-      const result = await runChild(task, { profileDir: contender === 'pulse' ? flags.profile : undefined })
+      const result = contender === 'pulse-server' ? await drainToServer(task) : await runChild(task, { profileDir: contender === 'pulse' ? flags.profile : undefined })
       log(`${contender}: ${Math.round(result.rows / result.seconds)} events/s, ${result.cpuSeconds.toFixed(1)} CPU s, peak RSS ${Math.round(result.peakRssBytes / 2 ** 20)} MiB`)
       drains.push(result)
     }
@@ -95,6 +111,7 @@ async function main(): Promise<void> {
       '',
       table(drains, paced),
       '',
+      serverLine(drains),
       decodeLine(drains),
       pacedLine(paced, rate),
     ].join('\n')

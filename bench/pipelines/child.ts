@@ -2,6 +2,7 @@
 // heap and JIT, and its CPU and peak RSS are its own). Prints READY once consuming when paced, then
 // one JSON line with its result on stdout.
 import { performance } from 'node:perf_hooks'
+import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { openBaseline } from './baseline.ts'
 import { runCeiling } from './ceiling.ts'
 import { openKafkaEngine } from './kafka-engine.ts'
@@ -13,9 +14,15 @@ import { READY_LINE, type ChildResult, type ChildTask, type Contender } from './
 const TIMEOUT_MS = 8 * 60_000
 
 function open(task: ChildTask): Promise<Contender> {
-  if (task.contender === 'pulse') return openPulse(task)
+  if (task.contender === 'pulse' || task.contender === 'pulse-server') return openPulse(task)
   if (task.contender === 'baseline') return openBaseline(task)
   return openKafkaEngine(task)
+}
+
+/** Who counts the rows: the contender's own client, or an analyst's where the writer may not read them. */
+function observer(task: ChildTask, contender: Contender): ClickHouseClient {
+  if (task.clickhouse === undefined) return contender.sink.clickhouse.client
+  return createClient({ url: task.clickhouse.url, username: 'pulse_analyst', password: task.clickhouse.analystPassword })
 }
 
 async function drain(task: ChildTask, contender: Contender): Promise<ChildResult> {
@@ -23,7 +30,7 @@ async function drain(task: ChildTask, contender: Contender): Promise<ChildResult
   const start = performance.now()
   await contender.start()
   const { database } = contender
-  await waitForRows(contender.sink.clickhouse.client, { [`${database}.client_events`]: task.events, [`${database}.network_flows`]: task.flows }, TIMEOUT_MS)
+  await waitForRows(observer(task, contender), { [`${database}.client_events`]: task.events, [`${database}.network_flows`]: task.flows }, TIMEOUT_MS)
   const seconds = (performance.now() - start) / 1000
   const cpu = cpuSeconds(usage)
   return { contender: task.contender, mode: 'drain', seconds, rows: task.events + task.flows, cpuSeconds: cpu, peakRssBytes: 0 }

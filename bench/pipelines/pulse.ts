@@ -15,12 +15,12 @@ export function pulseConfig(task: ChildTask, groupId: string): Config {
     source: 'kafka',
     logLevel: 'warn',
     kafka: { ...defaults.kafka, brokers: [task.brokers], topicPrefix: task.topics.prefix, groupId },
-    clickhouse: { ...defaults.clickhouse, dataDir: task.dataDir },
+    clickhouse: { ...defaults.clickhouse, dataDir: task.dataDir, ...(task.clickhouse === undefined ? {} : { url: task.clickhouse.url, username: task.clickhouse.username, password: task.clickhouse.password }) },
   }
 }
 
 export async function openPulse(task: ChildTask): Promise<Contender> {
-  const config = pulseConfig(task, `bench-pulse-${task.mode}`)
+  const config = pulseConfig(task, `bench-${task.contender}-${task.mode}`)
   const runtime: Runtime = { config, logger: createLogger({ level: 'warn', pretty: false }), registry: createRegistry() }
   const abort = new AbortController()
   const sink = await openSink(runtime, abort.signal)

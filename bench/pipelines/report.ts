@@ -6,6 +6,7 @@ import type { ChildResult, ContenderName } from './types.ts'
 
 export const LABELS: Record<ContenderName, string> = {
   pulse: 'Pulse (defaults: decode, validate, enrich, aggregate, sessions, sink)',
+  'pulse-server': 'Pulse → ClickHouse server (the same, writing over HTTP to the engine in another process; CPU: both processes)',
   baseline: 'naive baseline (kafkajs eachMessage, per-message decode, 1,000-row awaited inserts)',
   'kafka-engine': 'ClickHouse Kafka engine + materialized view (chDB 26.7, JSONEachRow topics)',
   ceiling: 'ceiling: same rows inserted from memory into chDB (no broker)',
@@ -30,12 +31,20 @@ export function table(drains: readonly ChildResult[], paced: readonly ChildResul
   const header = ['contender', 'events/s', 'vs baseline', 'CPU s / M events', 'vs baseline', 'peak RSS MiB', 'freshness p50 / p99 ms (paced)']
   const rows = drains.map((result) => {
     const rate = result.rows / result.seconds
-    const cpu = (result.cpuSeconds / result.rows) * 1e6
+    const cpu = ((result.cpuSeconds + (result.server?.cpuSeconds ?? 0)) / result.rows) * 1e6
     const fresh = paced.find((run) => run.contender === result.contender)?.freshness
     return [LABELS[result.contender], int(rate), ratio(rate, baseRate), cpu.toFixed(1), ratio(cpu, baseCpu), int(result.peakRssBytes / 2 ** 20), fresh === undefined ? '–' : `${int(fresh.p50)} / ${int(fresh.p99)}`]
   })
   const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')
+}
+
+/** Pulse → server: the processor's and the server's shares of CPU and memory, apart. */
+export function serverLine(drains: readonly ChildResult[]): string {
+  const run = drains.find((result) => result.server !== undefined)
+  if (run?.server === undefined) return ''
+  const perMillion = (seconds: number): string => ((seconds / run.rows) * 1e6).toFixed(1)
+  return `Pulse → server, apart: the Pulse process ${perMillion(run.cpuSeconds)} CPU s / M events (peak RSS ${int(run.peakRssBytes / 2 ** 20)} MiB), the server process ${perMillion(run.server.cpuSeconds)} (peak RSS ${int(run.server.peakRssBytes / 2 ** 20)} MiB).`
 }
 
 export function decodeLine(drains: readonly ChildResult[]): string {

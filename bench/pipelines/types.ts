@@ -1,7 +1,7 @@
 import type { SinkParts } from '../../cli/roles.ts'
 
 // What the parent hands a contender's child process and what the child reports back (one JSON line each).
-export type ContenderName = 'pulse' | 'baseline' | 'kafka-engine' | 'ceiling'
+export type ContenderName = 'pulse' | 'pulse-server' | 'baseline' | 'kafka-engine' | 'ceiling'
 
 /** Topic names of one workload: Avro (what Pulse reads) and a JSONEachRow copy (what ClickHouse reads). */
 export interface Topics {
@@ -21,6 +21,8 @@ export interface ChildTask {
   flows: number
   dataDir: string
   seed: number
+  /** Pulse → server only: the HTTP interface it writes to as pulse_writer; rows are counted as pulse_analyst. */
+  clickhouse?: { url: string; username: string; password: string; analystPassword: string }
 }
 
 export interface ChildResult {
@@ -34,6 +36,13 @@ export interface ChildResult {
   freshness?: { p50: number; p99: number; samples: number }
   /** Ceiling only: records decoded per second on one core. */
   decode?: { avro: number; jsonParse: number; jsonCodec: number }
+  /** Pulse → server only: the server process's own share, measured there. */
+  server?: ServerResult
+}
+
+export interface ServerResult {
+  cpuSeconds: number
+  peakRssBytes: number
 }
 
 export const READY_LINE = 'READY'
