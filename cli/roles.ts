@@ -190,6 +190,7 @@ export function streamProcessor(runtime: Runtime, parts: SinkParts, source: Sour
     processing: { ...config.processing, windowMs: config.processing.windowSeconds * 1000 },
     freshness: sinkMetricsOnce(runtime.registry).freshnessSeconds,
     bufferedRows: sinkMetricsOnce(runtime.registry).bufferedRows,
+    maxBufferedBytes: config.clickhouse.maxBufferedBytes,
     onFatal,
   })
 }
@@ -273,6 +274,7 @@ export function kafkaSource(runtime: Runtime, parts: KafkaParts, store: Checkpoi
     metrics: createSourceMetrics(runtime.registry),
     logger: runtime.logger.child({ component: 'source' }),
     sessionTimeoutMs,
+    maxBufferedBytes: runtime.config.clickhouse.maxBufferedBytes,
   })
 }
 

@@ -12,6 +12,8 @@ export interface Segment {
   to: string
   records: number
   rowCount: number
+  /** Input bytes of the records behind the rows: what memory the block stands for, roughly. */
+  bytes: number
   openedAt: number
   tables: Map<string, TableRows>
   /** The partition's processing state after the record at `to`, kept with the checkpoint as JSON. */
@@ -34,12 +36,18 @@ export class PartitionSegments {
   private readonly sealed: Segment[] = []
   private readonly forcedCuts = new Map<string, string>()
   private buffered = 0
+  private bufferedInputBytes = 0
 
   constructor(private readonly policy: SegmentPolicy) {}
 
   /** Rows held, open and sealed, that no insert has acknowledged yet. */
   get bufferedRows(): number {
     return this.buffered
+  }
+
+  /** Input bytes of the records whose rows are held, open and sealed, not yet acknowledged. */
+  get bufferedBytes(): number {
+    return this.bufferedInputBytes
   }
 
   /** True when a sealed block waits to be taken. */
@@ -52,7 +60,7 @@ export class PartitionSegments {
     this.forcedCuts.set(partition, to)
   }
 
-  append(partition: string, position: string, rows: readonly DerivedRow[], now: number, state?: object): void {
+  append(partition: string, position: string, rows: readonly DerivedRow[], now: number, state?: object, bytes = 0): void {
     let cut = this.forcedCuts.get(partition)
     // A record past the cut means the cut record itself is gone (e.g. trimmed): cut before this one.
     if (cut !== undefined && comparePositions(position, cut) > 0) {
@@ -63,6 +71,8 @@ export class PartitionSegments {
     segment.to = position
     segment.state = state
     segment.records++
+    segment.bytes += bytes
+    this.bufferedInputBytes += bytes
     let added = 0
     for (const derived of rows) added += addRow(segment, derived)
     segment.rowCount += added
@@ -81,7 +91,7 @@ export class PartitionSegments {
   appendSnapshot(partition: string, position: string, rows: readonly DerivedRow[], now: number, state?: object, label = 'snapshot'): void {
     if (this.forcedCuts.has(partition) || rows.length === 0) return
     this.sealPartition(partition)
-    const segment: Segment = { partition, from: position, to: position, records: 0, rowCount: 0, openedAt: now, tables: new Map(), state, snapshot: label }
+    const segment: Segment = { partition, from: position, to: position, records: 0, rowCount: 0, bytes: 0, openedAt: now, tables: new Map(), state, snapshot: label }
     for (const derived of rows) segment.rowCount += addRow(segment, derived)
     this.buffered += segment.rowCount
     this.sealed.push(segment)
@@ -124,18 +134,22 @@ export class PartitionSegments {
   /** Called once a taken segment's rows are acknowledged (or dead-lettered). */
   release(segment: Segment): void {
     this.buffered -= segment.rowCount
+    this.bufferedInputBytes -= segment.bytes
   }
 
   /** Forgets a partition that this process no longer owns (its rows will be replayed elsewhere). */
   dropPartition(partition: string): void {
     const segment = this.open.get(partition)
-    if (segment !== undefined) this.buffered -= segment.rowCount
+    if (segment !== undefined) {
+      this.buffered -= segment.rowCount
+      this.bufferedInputBytes -= segment.bytes
+    }
     this.open.delete(partition)
     this.forcedCuts.delete(partition)
   }
 
   private openSegment(partition: string, position: string, now: number): Segment {
-    const segment: Segment = { partition, from: position, to: position, records: 0, rowCount: 0, openedAt: now, tables: new Map(), state: undefined }
+    const segment: Segment = { partition, from: position, to: position, records: 0, rowCount: 0, bytes: 0, openedAt: now, tables: new Map(), state: undefined }
     this.open.set(partition, segment)
     return segment
   }

@@ -47,6 +47,8 @@ export interface StreamProcessorOptions {
   bufferedRows: Gauge
   /** Rows that may wait for the sink before the source is paused. */
   maxBufferedRows?: number
+  /** Input bytes whose rows may wait for the sink before the source is paused (large records). */
+  maxBufferedBytes?: number
   /** Called once the pipeline cannot go on (flushing failed for good, the source stopped); the process should stop. */
   onFatal: (error: unknown) => void
 }
@@ -63,6 +65,9 @@ export class StreamProcessor {
   private readonly enrichment: Enrichment
   private readonly clientPartitions: ClientPartitions
   private readonly maxBufferedRows: number
+  private readonly maxBufferedBytes: number
+  /** Bytes of batches let in and still being processed (their rows are not all in the segments yet). */
+  private admittedBytes = 0
   private ticker: NodeJS.Timeout | undefined
   private failed = false
   private nextIdleCheck = 0
@@ -74,6 +79,7 @@ export class StreamProcessor {
     this.metrics.holdBack.set(options.processing.enrichHoldBackMs / 1000)
     this.segments = new PartitionSegments({ batchRows: options.batchRows, flushIntervalMs: options.flushIntervalMs })
     this.maxBufferedRows = options.maxBufferedRows ?? options.batchRows * 4
+    this.maxBufferedBytes = options.maxBufferedBytes ?? Number.POSITIVE_INFINITY
     this.flusher = new Flusher({
       source: options.source,
       segments: this.segments,
@@ -105,6 +111,11 @@ export class StreamProcessor {
 
   get bufferedRows(): number {
     return this.segments.bufferedRows
+  }
+
+  /** Input bytes behind the rows held (the memory bound's measure). */
+  get bufferedBytes(): number {
+    return this.segments.bufferedBytes
   }
 
   async start(): Promise<void> {
@@ -175,8 +186,16 @@ export class StreamProcessor {
 
   private async handle(batch: SourceBatch): Promise<void> {
     try {
-      await this.process(batch)
-      await this.relieveBackpressure()
+      // Room is made before a batch is taken, not only after: sources hand over batches of several
+      // partitions at once, and each would otherwise land on top of a full buffer.
+      const bytes = inputBytes(batch)
+      await this.admit(bytes)
+      try {
+        await this.process(batch)
+      } finally {
+        this.admittedBytes -= bytes
+      }
+      await this.relieveBackpressure(0)
     } catch (error) {
       this.fail(error)
       throw error
@@ -193,7 +212,7 @@ export class StreamProcessor {
     for (const record of batch.records) {
       const rows = this.records.derive(batch.stream, batch.partition, record)
       const state = clientState === undefined ? undefined : { highestEventTime: clientState.clock.highestEventTime }
-      this.segments.append(key, record.position, rows, Date.now(), state)
+      this.segments.append(key, record.position, rows, Date.now(), state, record.data.byteLength)
     }
     const last = batch.records[batch.records.length - 1]
     if (last !== undefined) this.clientPartitions.processedUpTo(key, last.position)
@@ -207,8 +226,8 @@ export class StreamProcessor {
    * It waits for the blocks already on their way; when none are (every partition's block is still
    * open and together they hold too much), it seals the largest and sends that.
    */
-  private async relieveBackpressure(): Promise<void> {
-    while (this.segments.bufferedRows > this.maxBufferedRows) {
+  private async relieveBackpressure(incomingBytes: number): Promise<boolean> {
+    while (this.overBudget(incomingBytes)) {
       if (this.flusher.busy) {
         await this.flusher.settled()
         continue
@@ -216,9 +235,25 @@ export class StreamProcessor {
       // Rows held for a pending forced cut cannot be sealed before the cut's record arrives, and it
       // may be this very partition's next record: go on reading rather than wait for ever. At most
       // one replayed block per partition is held this way.
-      if (!this.segments.hasSealed && !this.segments.sealLargest()) break
+      if (!this.segments.hasSealed && !this.segments.sealLargest()) return false
       await this.flusher.kick()
     }
+    return true
+  }
+
+  /**
+   * Waits for room, then counts the batch in before returning: the count is taken in the same turn
+   * as the last check, since another partition's batch may be let in between two awaits.
+   */
+  private async admit(bytes: number): Promise<void> {
+    while (this.overBudget(bytes) && (await this.relieveBackpressure(bytes)));
+    this.admittedBytes += bytes
+  }
+
+  /** Too many rows held, or the incoming bytes would pass the byte budget (a batch alone may). */
+  private overBudget(incomingBytes: number): boolean {
+    const held = this.segments.bufferedBytes + this.admittedBytes
+    return this.segments.bufferedRows > this.maxBufferedRows || (held > 0 && held + incomingBytes > this.maxBufferedBytes)
   }
 
   private kickFlush(): void {
@@ -254,4 +289,10 @@ function* userRecords(batch: SourceBatch): Generator<Buffer> {
     const unpacked = deaggregate(record.data)
     if (unpacked.ok) for (const user of unpacked.records) yield user.data
   }
+}
+
+function inputBytes(batch: SourceBatch): number {
+  let bytes = 0
+  for (const record of batch.records) bytes += record.data.byteLength
+  return bytes
 }

@@ -54,6 +54,12 @@ export const configSchema = z
         password: z.string().default('').describe('ClickHouse password (HTTP only); never logged.'),
         batchRows: z.number().int().min(1).default(20_000).describe('A partition seals its buffered rows once this many are pending.'),
         flushIntervalMs: z.number().int().min(50).default(1000).describe('...or once its oldest pending row is this old.'),
+        maxBufferedBytes: z
+          .number()
+          .int()
+          .min(1 << 20)
+          .default(64 << 20)
+          .describe('Input bytes whose rows may wait for ClickHouse before the source stops fetching (with 4 × batchRows rows).'),
         dedup: z.boolean().default(true).describe('Send insert deduplication tokens (switch off only to demonstrate duplicates).'),
         cluster: z
           .string()
@@ -191,6 +197,7 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'clickhouse.username', flag: 'clickhouse-user', env: 'PULSE_CLICKHOUSE_USER', type: 'string' },
   { path: 'clickhouse.password', flag: 'clickhouse-password', env: 'PULSE_CLICKHOUSE_PASSWORD', type: 'string' },
   { path: 'clickhouse.batchRows', flag: 'batch-rows', env: 'PULSE_BATCH_ROWS', type: 'number' },
+  { path: 'clickhouse.maxBufferedBytes', flag: 'max-buffered-bytes', env: 'PULSE_MAX_BUFFERED_BYTES', type: 'number' },
   { path: 'clickhouse.flushIntervalMs', flag: 'flush-interval-ms', env: 'PULSE_FLUSH_INTERVAL_MS', type: 'number' },
   { path: 'clickhouse.dedup', flag: 'dedup', env: 'PULSE_DEDUP', type: 'boolean' },
   { path: 'clickhouse.cluster', flag: 'clickhouse-cluster', env: 'PULSE_CLICKHOUSE_CLUSTER', type: 'string' },

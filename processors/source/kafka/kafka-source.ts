@@ -33,7 +33,11 @@ export interface KafkaSourceOptions {
   lagIntervalMs?: number
   /** How long a fetch waits on the broker for new records (bounds how fast stop() returns). */
   maxWaitTimeMs?: number
+  /** Input bytes the pipeline may hold; one fetch brings at most a quarter of it (fetch-size.ts). */
+  maxBufferedBytes?: number
 }
+
+import { fetchSizes } from './fetch-size.ts'
 
 const PREPARE_RETRY_MS = 2000
 /** A batch the pipeline has not taken within this long is waited for with its partition paused. */
@@ -69,6 +73,7 @@ export class KafkaSource implements Source {
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: this.heartbeatIntervalMs,
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
+      ...fetchSizes(options.maxBufferedBytes),
       allowAutoTopicCreation: false,
       partitionAssigners: [withRejoinHooks(PartitionAssigners.roundRobin, { beforeJoin: (keepAlive) => this.revokeAll(keepAlive), afterJoin: (assignment) => this.assign(assignment) })],
     })

@@ -141,6 +141,18 @@ describe('bufferedRows', () => {
     expect(segments.bufferedRows).toBe(0)
   })
 
+  it('counts the input bytes behind the rows the same way', () => {
+    const segments = new PartitionSegments({ batchRows: 3, flushIntervalMs: 60_000 })
+    segments.append('a', '1', rows('1', 2), T0, undefined, 1000)
+    segments.append('a', '2', rows('2', 2), T0, undefined, 500) // seals a
+    segments.append('b', '1', rows('1', 1), T0, undefined, 70)
+    expect(segments.bufferedBytes).toBe(1570)
+    for (const segment of segments.takeSealed(T0)) segments.release(segment)
+    expect(segments.bufferedBytes).toBe(70)
+    segments.dropPartition('b')
+    expect(segments.bufferedBytes).toBe(0)
+  })
+
   it('drops a partition\'s open rows, and only that partition\'s', () => {
     const segments = new PartitionSegments({ batchRows: 100, flushIntervalMs: 60_000 })
     segments.append('a', '1', rows('1', 3), T0)
