@@ -4,6 +4,7 @@
 import { Kafka, logLevel, type Admin, type logCreator } from 'kafkajs'
 import type { Logger } from 'pino'
 import type { RecordKind } from '../../../schemas/types.ts'
+import { guardRequestQueueTimer } from './request-queue-fix.ts'
 
 export interface KafkaTarget {
   brokers: readonly string[]
@@ -12,6 +13,7 @@ export interface KafkaTarget {
 }
 
 export function createKafka(target: KafkaTarget): Kafka {
+  guardRequestQueueTimer()
   return new Kafka({
     clientId: target.clientId,
     brokers: [...target.brokers],
