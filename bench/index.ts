@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { startKafka } from '../infra/kafka/broker.ts'
 import { freePorts } from '../infra/ports.ts'
-import { decodeLine, machine, pacedLine, table, writeSection } from './pipelines/report.ts'
+import { decodeLine, machine, pacedLine, rowsLine, table, writeSection } from './pipelines/report.ts'
 import { benchTransport, runChild, tempDir } from './pipelines/runner.ts'
 import { producePaced } from './pipelines/paced.ts'
 import { allTopics, produceWorkload } from './pipelines/workload.ts'
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
       table(drains, paced),
       '',
       decodeLine(drains),
+      rowsLine(drains),
       pacedLine(paced, rate),
     ].join('\n')
     process.stdout.write(`\n${body}\n`)
