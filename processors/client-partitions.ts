@@ -5,13 +5,13 @@ import type { Logger } from 'pino'
 import type { Checkpoint } from '../pipeline/checkpoint.ts'
 import { partitionKey, type DerivedRow } from '../pipeline/rows.ts'
 import type { StateStore } from '../pipeline/state.ts'
-import { ClientPartition, stateHorizonMs, type ClientProcessingSettings } from './client-partition.ts'
+import { ClientPartition, stateHorizonMs, type ClientProcessingSettings, type PartitionCheckpointState } from './client-partition.ts'
 import { decodeState, restoreClientPartition } from './restore.ts'
 
 export interface OpenSessions {
   position: string
   rows: DerivedRow[]
-  state: { highestEventTime: number }
+  state: PartitionCheckpointState
 }
 
 export class ClientPartitions {
@@ -27,12 +27,12 @@ export class ClientPartitions {
     private readonly logger: Logger,
   ) {}
 
-  /** The partition's state, created empty (or at a restored watermark) when new. */
-  get(stream: string, partition: string, highestEventTime?: number): ClientPartition {
+  /** The partition's state, created empty (or at a restored checkpoint's watermark) when new. */
+  get(stream: string, partition: string, restored?: PartitionCheckpointState): ClientPartition {
     const key = partitionKey(stream, partition)
     let state = this.states.get(key)
     if (state === undefined) {
-      state = new ClientPartition(this.settings, highestEventTime)
+      state = new ClientPartition(this.settings, restored)
       this.states.set(key, state)
     }
     return state
@@ -46,7 +46,8 @@ export class ClientPartitions {
 
   /**
    * The rows partitions quiet for the idle timeout now owe: their watermark follows the clock, so
-   * sessions past their timeout end. Each partition's rows come at its last position read.
+   * the windows it passes close and sessions past their timeout end. Each partition's rows come at
+   * its last position read.
    */
   idleSweeps(nowMs: number): (OpenSessions & { key: string })[] {
     const idleMs = this.settings.idleTimeoutMs ?? 0
@@ -56,7 +57,7 @@ export class ClientPartitions {
       const position = this.lastPositions.get(key)
       if (position === undefined || (this.lastActive.get(key) ?? 0) + idleMs > nowMs) continue
       const rows = state.idle(nowMs)
-      if (rows.length > 0) sweeps.push({ key, position, rows, state: { highestEventTime: state.clock.highestEventTime } })
+      if (rows.length > 0) sweeps.push({ key, position, rows, state: state.checkpointState() })
     }
     return sweeps
   }
@@ -64,13 +65,13 @@ export class ClientPartitions {
   /** A partition arrives with its checkpoint: its state is rebuilt from what the sink holds. */
   async assign(stream: string, partition: string, checkpoint: Checkpoint): Promise<void> {
     const restored = decodeState(checkpoint.state)
-    const state = this.get(stream, partition, restored?.highestEventTime)
+    const state = this.get(stream, partition, restored)
     // Sessions restored here are written on shutdown even if no new record arrives for the partition.
     const key = partitionKey(stream, partition)
     if (checkpoint.position !== undefined && !this.lastPositions.has(key)) this.lastPositions.set(key, checkpoint.position)
     this.lastActive.set(key, Date.now())
     const applied = await restoreClientPartition(this.store, checkpoint, state, stateHorizonMs(this.settings))
-    this.logger.info({ stream, partition, position: checkpoint.position, events: applied, openSessions: state.sessions.size }, 'partition state restored')
+    this.logger.info({ stream, partition, position: checkpoint.position, events: applied, openSessions: state.sessions.size, openWindows: state.windows.size }, 'partition state restored')
   }
 
   /**
@@ -87,12 +88,17 @@ export class ClientPartitions {
     return this.states.keys()
   }
 
-  /** The partition's open sessions as rows, at the last position read; undefined if it has none to write. */
+  /**
+   * The partition's open sessions and open windows as rows, at the last position read (shutdown,
+   * revocation); undefined if it has none to write. The windows are forgotten: their rows are
+   * written now, and the checkpoint's state says up to where (windowsFlushedAt).
+   */
   openSessions(key: string): OpenSessions | undefined {
     const state = this.states.get(key)
     const position = this.lastPositions.get(key)
     if (state === undefined || position === undefined) return undefined
-    return { position, rows: state.openSessionRows(), state: { highestEventTime: state.clock.highestEventTime } }
+    const rows = [...state.flushWindows(position), ...state.openSessionRows()]
+    return { position, rows, state: state.checkpointState() }
   }
 
   /** Every owned partition's watermark that is already defined. */

@@ -192,7 +192,7 @@ export class StreamProcessor {
     const clientState = handler.stateful ? this.clientPartitions.get(batch.stream, batch.partition) : undefined
     for (const record of batch.records) {
       const rows = this.records.derive(batch.stream, batch.partition, record)
-      const state = clientState === undefined ? undefined : { highestEventTime: clientState.clock.highestEventTime }
+      const state = clientState?.checkpointState()
       this.segments.append(key, record.position, rows, Date.now(), state)
     }
     const last = batch.records[batch.records.length - 1]
