@@ -14,6 +14,10 @@ export interface OpenSessions {
   state: PartitionCheckpointState
 }
 
+/** Labels of snapshot blocks (pipeline/segments.ts): on shutdown or revocation, and by an idle sweep at a time. */
+export const SHUTDOWN_SNAPSHOT = 'snapshot'
+export const IDLE_SNAPSHOT = 'idle@'
+
 export class ClientPartitions {
   private readonly states = new Map<string, ClientPartition>()
   /** Last position handed over per partition, where shutdown rows are attached. */
@@ -99,6 +103,19 @@ export class ClientPartitions {
     if (state === undefined || position === undefined) return undefined
     const rows = [...state.flushWindows(position), ...state.openSessionRows()]
     return { position, rows, state: state.checkpointState() }
+  }
+
+  /**
+   * The rows of a snapshot taken at the partition's restored position, from its label: a shutdown's
+   * ('snapshot': open windows and sessions) or an idle sweep's ('idle@<ms>', swept at that clock).
+   */
+  snapshotAgain(key: string, label: string): OpenSessions | undefined {
+    if (label === SHUTDOWN_SNAPSHOT) return this.openSessions(key)
+    const state = this.states.get(key)
+    const position = this.lastPositions.get(key)
+    const at = label.startsWith(IDLE_SNAPSHOT) ? Number(label.slice(IDLE_SNAPSHOT.length)) : Number.NaN
+    if (state === undefined || position === undefined || !Number.isFinite(at)) return undefined
+    return { position, rows: state.idle(at), state: state.checkpointState() }
   }
 
   /** Every owned partition's watermark that is already defined. */

@@ -18,7 +18,7 @@ import { deaggregate } from '../schemas/kpl-aggregation.ts'
 import type { RecordKind } from '../schemas/types.ts'
 import { errorMessage } from '../runtime/errors.ts'
 import type { ClientProcessingSettings } from './client-partition.ts'
-import { ClientPartitions } from './client-partitions.ts'
+import { ClientPartitions, IDLE_SNAPSHOT, SHUTDOWN_SNAPSHOT } from './client-partitions.ts'
 import { Enrichment } from './enrich/enrichment.ts'
 import { KIND_HANDLERS } from './kinds.ts'
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics.ts'
@@ -154,14 +154,24 @@ export class StreamProcessor {
   /** Appends a partition's open sessions as they stand, at the last position read from it. */
   private writeOpenSessions(key: string): void {
     const open = this.clientPartitions.openSessions(key)
-    if (open !== undefined) this.segments.appendSnapshot(key, open.position, open.rows, Date.now(), open.state)
+    if (open !== undefined) this.segments.appendSnapshot(key, open.position, open.rows, Date.now(), open.state, SHUTDOWN_SNAPSHOT)
   }
 
-  /** A partition arrives: re-arm its pending block and rebuild its event-time state from the sink. */
+  /**
+   * A partition arrives: re-arm its pending block and rebuild its event-time state from the sink. A
+   * snapshot block that may have landed (open windows on shutdown, windows an idle sweep closed) is
+   * derived again from the rebuilt state under its recorded label, before any record: per-minute rows
+   * are additive, so it must repeat with the same token, not be re-derived later under another.
+   */
   private async assign(stream: string, partition: string, checkpoint: Checkpoint | undefined): Promise<void> {
     if (checkpoint === undefined) return
     this.flusher.adopt(checkpoint)
-    if (KIND_HANDLERS[this.options.kindOf(stream)].stateful) await this.clientPartitions.assign(stream, partition, checkpoint)
+    if (!KIND_HANDLERS[this.options.kindOf(stream)].stateful) return
+    await this.clientPartitions.assign(stream, partition, checkpoint)
+    const label = checkpoint.pending?.snapshot
+    const key = partitionKey(stream, partition)
+    const again = label === undefined || !this.options.dedup ? undefined : this.clientPartitions.snapshotAgain(key, label)
+    if (again !== undefined) this.segments.appendSnapshot(key, again.position, again.rows, Date.now(), again.state, label)
   }
 
   /** Given up as on stop: open sessions written, everything flushed and committed, its state forgotten. */
@@ -243,7 +253,7 @@ export class StreamProcessor {
   private sweepIdle(now: number): void {
     this.nextIdleCheck = now + IDLE_CHECK_MS
     for (const sweep of this.clientPartitions.idleSweeps(now)) {
-      this.segments.appendSnapshot(sweep.key, sweep.position, sweep.rows, now, sweep.state, `idle@${now}`)
+      this.segments.appendSnapshot(sweep.key, sweep.position, sweep.rows, now, sweep.state, `${IDLE_SNAPSHOT}${now}`)
     }
   }
 }
