@@ -96,10 +96,25 @@ export class ClientPartition {
     return { rows, arrival }
   }
 
-  /** The partition has been quiet: event time follows the clock to `nowMs`; windows it passes close, sessions idle past their timeout end. */
+  /**
+   * The partition has been quiet: event time follows the clock to `nowMs`, so windows it passes close
+   * and sessions idle past their timeout end. The clock moves only when that closes something: then
+   * the rows are a snapshot block whose checkpoint keeps the new watermark (and a crash in between
+   * derives it again from its label), so no record is ever classified against a watermark that no
+   * checkpoint or replay knows of.
+   */
   idle(nowMs: number): DerivedRow[] {
+    const watermark = nowMs - this.clock.outOfOrdernessMs
+    if (watermark <= this.clock.watermark || !this.wouldClose(watermark)) return []
     this.clock.advanceTo(nowMs)
+    this.nextSweep = Number.NEGATIVE_INFINITY
     return [...this.windows.closeThrough(this.clock.watermark), ...this.sweepTimeouts()]
+  }
+
+  private wouldClose(watermark: number): boolean {
+    if (this.windows.nextEnd <= watermark) return true
+    for (const session of this.sessions.values()) if (session.lastEventTime + this.settings.sessionTimeoutMs < watermark) return true
+    return false
   }
 
   /**

@@ -22,6 +22,11 @@ export class MinuteWindows {
 
   constructor(private readonly windowMs: number) {}
 
+  /** The end of the earliest open window; +Infinity when none is open. */
+  get nextEnd(): number {
+    return this.earliestEnd
+  }
+
   /** Open windows (for tests and the restore log). */
   get size(): number {
     return this.open.size

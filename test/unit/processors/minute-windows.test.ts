@@ -73,9 +73,12 @@ describe('per-minute windows', () => {
     feed(partition, impression(M0))
     feed(partition, impression(M0 + 2000))
     expect(partition.idle(M1 + 4_000)).toEqual([])
+    // Nothing closed, so the watermark stays where the records put it: no checkpoint would know of a move.
+    expect(partition.clock.watermark).toBe(M0 + 2000 - SETTINGS.outOfOrdernessMs)
     const closed = partition.idle(M1 + 6_000)
     expect(ofTable(closed, 'engagement_1m').map((row) => row.row.impressions)).toEqual([2])
     expect(partition.windows.size).toBe(0)
+    expect(partition.clock.watermark).toBe(M1 + 1000)
   })
 
   it('are written as they stand on shutdown, and a restore past that flush leaves them out', () => {
