@@ -1,6 +1,7 @@
 // The event-time state of every client-event partition this process owns: created on first use or
 // rebuilt from the sink when a partition is assigned, forgotten when it is revoked, and asked on stop
-// or revocation for the sessions still open (written as they stand, at the last position read).
+// or revocation for the windows and sessions still open (written as they stand, at the last position
+// read), or after a crash for the snapshot block that was on its way (derived again under its label).
 import type { Logger } from 'pino'
 import type { Checkpoint } from '../pipeline/checkpoint.ts'
 import { partitionKey, type DerivedRow } from '../pipeline/rows.ts'
@@ -8,7 +9,8 @@ import type { StateStore } from '../pipeline/state.ts'
 import { ClientPartition, stateHorizonMs, type ClientProcessingSettings, type PartitionCheckpointState } from './client-partition.ts'
 import { decodeState, restoreClientPartition } from './restore.ts'
 
-export interface OpenSessions {
+/** Rows describing a partition's state at a position (a snapshot block), and the state its checkpoint keeps. */
+export interface StateSnapshot {
   position: string
   rows: DerivedRow[]
   state: PartitionCheckpointState
@@ -53,10 +55,10 @@ export class ClientPartitions {
    * the windows it passes close and sessions past their timeout end. Each partition's rows come at
    * its last position read.
    */
-  idleSweeps(nowMs: number): (OpenSessions & { key: string })[] {
+  idleSweeps(nowMs: number): (StateSnapshot & { key: string })[] {
     const idleMs = this.settings.idleTimeoutMs ?? 0
     if (idleMs <= 0) return []
-    const sweeps: (OpenSessions & { key: string })[] = []
+    const sweeps: (StateSnapshot & { key: string })[] = []
     for (const [key, state] of this.states) {
       const position = this.lastPositions.get(key)
       if (position === undefined || (this.lastActive.get(key) ?? 0) + idleMs > nowMs) continue
@@ -97,7 +99,7 @@ export class ClientPartitions {
    * revocation); undefined if it has none to write. The windows are forgotten: their rows are
    * written now, and the checkpoint's state says up to where (windowsFlushedAt).
    */
-  openSessions(key: string): OpenSessions | undefined {
+  shutdownSnapshot(key: string): StateSnapshot | undefined {
     const state = this.states.get(key)
     const position = this.lastPositions.get(key)
     if (state === undefined || position === undefined) return undefined
@@ -109,8 +111,8 @@ export class ClientPartitions {
    * The rows of a snapshot taken at the partition's restored position, from its label: a shutdown's
    * ('snapshot': open windows and sessions) or an idle sweep's ('idle@<ms>', swept at that clock).
    */
-  snapshotAgain(key: string, label: string): OpenSessions | undefined {
-    if (label === SHUTDOWN_SNAPSHOT) return this.openSessions(key)
+  snapshotAgain(key: string, label: string): StateSnapshot | undefined {
+    if (label === SHUTDOWN_SNAPSHOT) return this.shutdownSnapshot(key)
     const state = this.states.get(key)
     const position = this.lastPositions.get(key)
     const at = label.startsWith(IDLE_SNAPSHOT) ? Number(label.slice(IDLE_SNAPSHOT.length)) : Number.NaN

@@ -128,13 +128,13 @@ export class StreamProcessor {
     await this.flusher.settled()
   }
 
-  /** Stops reading, writes the open sessions as they stand, then flushes and commits everything. */
+  /** Stops reading, writes the open windows and sessions as they stand, then flushes and commits everything. */
   async stop(): Promise<void> {
     this.stopping.abort()
     this.enrichment.stop()
     await this.options.source.stop()
     this.stopTimers()
-    for (const key of [...this.clientPartitions.keys()]) this.writeOpenSessions(key)
+    for (const key of [...this.clientPartitions.keys()]) this.writeOpenState(key)
     await this.flusher.flush(true)
   }
 
@@ -151,9 +151,9 @@ export class StreamProcessor {
     this.options.onFatal(error)
   }
 
-  /** Appends a partition's open sessions as they stand, at the last position read from it. */
-  private writeOpenSessions(key: string): void {
-    const open = this.clientPartitions.openSessions(key)
+  /** Appends a partition's open windows and sessions as they stand, at the last position read from it. */
+  private writeOpenState(key: string): void {
+    const open = this.clientPartitions.shutdownSnapshot(key)
     if (open !== undefined) this.segments.appendSnapshot(key, open.position, open.rows, Date.now(), open.state, SHUTDOWN_SNAPSHOT)
   }
 
@@ -174,10 +174,10 @@ export class StreamProcessor {
     if (again !== undefined) this.segments.appendSnapshot(key, again.position, again.rows, Date.now(), again.state, label)
   }
 
-  /** Given up as on stop: open sessions written, everything flushed and committed, its state forgotten. */
+  /** Given up as on stop: open windows and sessions written, everything flushed and committed, its state forgotten. */
   private async revoke(stream: string, partition: string): Promise<void> {
     const key = partitionKey(stream, partition)
-    this.writeOpenSessions(key)
+    this.writeOpenState(key)
     await this.flusher.flush(true)
     this.segments.dropPartition(key)
     this.clientPartitions.forget(key)
