@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { startKafka } from '../infra/kafka/broker.ts'
 import { freePorts } from '../infra/ports.ts'
-import { decodeLine, machine, pacedLine, serverLine, table, writeSection } from './pipelines/report.ts'
+import { decodeLine, machine, pacedLine, rowsLine, serverLine, table, writeSection } from './pipelines/report.ts'
 import { benchTransport, runChild, startServer, tempDir } from './pipelines/runner.ts'
 import { randomBytes } from 'node:crypto'
 import { producePaced } from './pipelines/paced.ts'
@@ -113,6 +113,7 @@ async function main(): Promise<void> {
       '',
       serverLine(drains),
       decodeLine(drains),
+      rowsLine(drains),
       pacedLine(paced, rate),
     ].join('\n')
     process.stdout.write(`\n${body}\n`)

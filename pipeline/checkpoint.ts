@@ -8,8 +8,11 @@ export interface Checkpoint {
   partition: string
   /** Every row derived from records up to here is in ClickHouse; undefined: nothing yet. */
   position: string | undefined
-  /** A block that may or may not have landed; a replay must cut exactly this range again. */
-  pending: { from: string; to: string } | undefined
+  /**
+   * A block that may or may not have landed; a replay must cut exactly this range again. A snapshot
+   * block (state at `to`, not records) carries its label instead: it is re-derived, not re-cut.
+   */
+  pending: { from: string; to: string; snapshot?: string } | undefined
   /** Processing state at `position` (JSON), e.g. the partition's highest event time. */
   state: string
 }

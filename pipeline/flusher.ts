@@ -37,11 +37,17 @@ export class Flusher {
 
   constructor(private readonly options: FlusherOptions) {}
 
-  /** Learns a partition's checkpoint when it is assigned and re-arms its pending cut. */
+  /**
+   * Learns a partition's checkpoint when it is assigned and re-arms its pending cut. A pending
+   * snapshot is not a cut: its rows describe state at the committed position, and the processor
+   * re-derives them under the same label (StreamProcessor.assign), so the token repeats.
+   */
   adopt(checkpoint: Checkpoint): void {
     const key = partitionKey(checkpoint.stream, checkpoint.partition)
     this.committed.set(key, { position: checkpoint.position, state: checkpoint.state })
-    if (checkpoint.pending !== undefined && this.options.dedup) {
+    if (checkpoint.pending?.snapshot !== undefined) {
+      this.options.logger.info({ partition: key, pending: checkpoint.pending }, 'an unconfirmed snapshot block is derived again with its recorded label')
+    } else if (checkpoint.pending !== undefined && this.options.dedup) {
       this.options.segments.forceCut(key, checkpoint.pending.to)
       this.options.logger.info({ partition: key, pending: checkpoint.pending }, 'replaying an unconfirmed block with its recorded range')
     }
@@ -170,7 +176,7 @@ export class Flusher {
       stream,
       partition,
       position,
-      pending: pending === undefined ? undefined : { from: pending.from, to: pending.to },
+      pending: pending === undefined ? undefined : { from: pending.from, to: pending.to, ...(pending.snapshot === undefined ? {} : { snapshot: pending.snapshot }) },
       state,
     }
   }

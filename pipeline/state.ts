@@ -18,11 +18,17 @@ export interface ClientEventHistory {
   since: number
 }
 
+/** A client event read back with the source position of the record it came from. */
+export interface StoredClientEvent {
+  event: ClientEvent
+  position: string
+}
+
 export interface StateStore {
   /** IP assignment changes written at or after `sinceIngestMs`, in effective-time order. */
   assignmentsSince(sinceIngestMs: number): Promise<IngestedAssignment[]>
   /** The events that shape a partition's state at its committed position, in stream order. */
-  clientEvents(history: ClientEventHistory): Promise<ClientEvent[]>
+  clientEvents(history: ClientEventHistory): Promise<StoredClientEvent[]>
   /** Which of these playback sessions are already written as ended. */
   endedSessions(ids: readonly string[]): Promise<string[]>
 }

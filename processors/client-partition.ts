@@ -1,10 +1,13 @@
 // Event-time processing of the client events of one source partition: drop duplicates, classify
-// arrival against the partition's watermark, fold playback sessions, and derive the raw row, the
-// per-minute partials, ended sessions and care actions. All state is a function of the partition's
-// records in order, so it can be restored at a checkpoint (see restore.ts) and replayed exactly.
+// arrival against the partition's watermark, fold playback sessions and per-minute windows, and
+// derive the raw row, the rows of windows the watermark closes (once per key), late corrections,
+// ended sessions and care actions. All state is a function of the partition's records in order, so
+// it can be restored at a checkpoint (see restore.ts) and replayed exactly.
 import type { ClientEvent } from '../schemas/types.ts'
 import type { DerivedRow } from '../pipeline/rows.ts'
-import { engagementContributions, qoeContribution } from './aggregates/client-aggregates.ts'
+import { engagementContributions, eventCountContribution, qoeContribution } from './aggregates/client-aggregates.ts'
+import { MinuteWindows } from './aggregates/minute-windows.ts'
+import { comparePositions } from '../pipeline/position.ts'
 import { DedupWindow } from './event-time/dedup.ts'
 import { PartitionClock, type Arrival, type ClockSettings } from './event-time/partition-clock.ts'
 import { careActionRow, problemsOf } from './sessions/care.ts'
@@ -29,6 +32,16 @@ export function stateHorizonMs(settings: ClientProcessingSettings): number {
   return Math.max(dedupHorizonMs, sessionTimeoutMs, windowMs + allowedLatenessMs) + outOfOrdernessMs
 }
 
+/** What a checkpoint keeps of a partition's state (JSON); the rest is rebuilt from the sink (restore.ts). */
+export interface PartitionCheckpointState {
+  highestEventTime: number
+  /**
+   * Where the open windows were last written as they stood (shutdown, revocation): events at or
+   * before it are already in the per-minute tables, so a restore folds only later ones into windows.
+   */
+  windowsFlushedAt?: string
+}
+
 export interface ClientOutcome {
   rows: DerivedRow[]
   arrival: Arrival | 'duplicate'
@@ -47,15 +60,26 @@ export class ClientPartition {
   readonly endedSessions = new Map<string, PlaybackSession>()
   /** A/B cells per app session, learned from ab_allocation events (see AppSessionCells). */
   private readonly cells = new Map<string, AppSessionCells>()
+  /** On-time contributions of the minutes the watermark has not closed yet. */
+  readonly windows: MinuteWindows
   private nextSweep = Number.NEGATIVE_INFINITY
   private nextCellSweep = Number.NEGATIVE_INFINITY
+  private windowsFlushedAt: string | undefined
 
   constructor(
     private readonly settings: ClientProcessingSettings,
-    highestEventTime?: number,
+    restored?: PartitionCheckpointState,
   ) {
-    this.clock = new PartitionClock(settings, highestEventTime)
+    this.clock = new PartitionClock(settings, restored?.highestEventTime)
     this.dedup = new DedupWindow(settings.dedupHorizonMs)
+    this.windows = new MinuteWindows(settings.windowMs)
+    this.windowsFlushedAt = restored?.windowsFlushedAt
+  }
+
+  /** The state a checkpoint after the latest record keeps. */
+  checkpointState(): PartitionCheckpointState {
+    const highestEventTime = this.clock.highestEventTime
+    return this.windowsFlushedAt === undefined ? { highestEventTime } : { highestEventTime, windowsFlushedAt: this.windowsFlushedAt }
   }
 
   /** Processes one event; `raw` builds its raw row with the arrival class. */
@@ -63,22 +87,54 @@ export class ClientPartition {
     if (this.dedup.isDuplicate(event.event_id, event.event_time, this.clock.highestEventTime)) return { rows: [], arrival: 'duplicate' }
     const arrival = this.clock.observe(event.event_time)
     const rows = [raw(arrival)]
-    if (arrival !== 'too_late') rows.push(...this.fold(event, arrival === 'late'))
+    if (arrival === 'too_late') rows.push(eventCountContribution(event, this.clock.windowStart(event.event_time)))
+    else rows.push(...this.fold(event, arrival === 'late'))
+    // Closed by this event's watermark, in this record's block: a replay closes them at the same record.
+    rows.push(...this.windows.closeThrough(this.clock.watermark))
     rows.push(...this.sweepTimeouts())
     this.sweepCells(this.clock.highestEventTime)
     return { rows, arrival }
   }
 
-  /** The partition has been quiet: event time follows the clock to `nowMs`, and sessions idle past their timeout end. */
+  /**
+   * The partition has been quiet: event time follows the clock to `nowMs`, so windows it passes close
+   * and sessions idle past their timeout end. The clock moves only when that closes something: then
+   * the rows are a snapshot block whose checkpoint keeps the new watermark (and a crash in between
+   * derives it again from its label), so no record is ever classified against a watermark that no
+   * checkpoint or replay knows of.
+   */
   idle(nowMs: number): DerivedRow[] {
+    const watermark = nowMs - this.clock.outOfOrdernessMs
+    if (watermark <= this.clock.watermark || !this.wouldClose(watermark)) return []
     this.clock.advanceTo(nowMs)
-    return this.sweepTimeouts()
+    this.nextSweep = Number.NEGATIVE_INFINITY
+    return [...this.windows.closeThrough(this.clock.watermark), ...this.sweepTimeouts()]
   }
 
-  /** Applies an event to the state only, as when restoring from rows already written. */
-  restore(event: ClientEvent): void {
+  private wouldClose(watermark: number): boolean {
+    if (this.windows.nextEnd <= watermark) return true
+    for (const session of this.sessions.values()) if (session.lastEventTime + this.settings.sessionTimeoutMs < watermark) return true
+    return false
+  }
+
+  /**
+   * Applies an event already written (at `position`) to the state only, as when restoring. Its
+   * contributions go back into its window if that window is still open at the restored watermark
+   * (then the event was on time, and the window's row is not written yet) and the window was not
+   * written as it stood after it (shutdown).
+   */
+  restore(event: ClientEvent, position: string): void {
     this.dedup.isDuplicate(event.event_id, event.event_time, this.clock.highestEventTime)
-    this.applyToState(event)
+    const windowStart = this.clock.windowStart(event.event_time)
+    const open = windowStart + this.settings.windowMs > this.clock.watermark && !this.flushedBefore(position)
+    const contribution = this.contribute(event, false)
+    if (open) for (const row of contribution.rows) this.hold(windowStart, row)
+  }
+
+  /** The open windows as rows, written as they stand at `position` (shutdown, revocation), and forgotten. */
+  flushWindows(position: string): DerivedRow[] {
+    this.windowsFlushedAt = position
+    return this.windows.flushAll()
   }
 
   /** Closes sessions known to be over (ended by a stop during restore, or written as ended by a timeout). */
@@ -96,17 +152,37 @@ export class ClientPartition {
     return [...this.sessions.values()].map((session) => sessionRow(session))
   }
 
+  /** On time: the contributions wait in the window. Late: they are correction rows now. */
   private fold(event: ClientEvent, late: boolean): DerivedRow[] {
     const wasEnded = event.playback_id !== null && this.endedSessions.has(event.playback_id)
+    const { rows: contributions, session } = this.contribute(event, late)
+    const rows: DerivedRow[] = []
+    if (late) rows.push(...contributions)
+    else for (const row of contributions) this.hold(this.clock.windowStart(event.event_time), row)
+    if (session?.ended === true && !wasEnded) rows.push(...this.finish(session))
+    return rows
+  }
+
+  /** Folds the event into its session and A/B cells; returns its per-minute contributions. */
+  private contribute(event: ClientEvent, late: boolean): { rows: DerivedRow[]; session: PlaybackSession | undefined } {
     const { session, playedMs } = this.applyToState(event)
     const abCells = this.abCellsOf(event)
-    const contribution = { event, session, windowStart: this.clock.windowStart(event.event_time), playedMs, late, abCells }
-    const rows: DerivedRow[] = []
+    const windowStart = this.clock.windowStart(event.event_time)
+    const contribution = { event, session, windowStart, playedMs, late, abCells }
+    const rows: DerivedRow[] = [eventCountContribution(event, windowStart)]
     const qoe = qoeContribution(contribution)
     if (qoe !== undefined) rows.push(qoe)
     rows.push(...engagementContributions(contribution))
-    if (session?.ended === true && !wasEnded) rows.push(...this.finish(session))
-    return rows
+    return { rows, session }
+  }
+
+  private hold(windowStart: number, derived: DerivedRow): void {
+    if (derived.combine?.how !== 'sum') return
+    this.windows.add(windowStart, { table: derived.table, key: derived.combine.key, row: derived.row, measures: derived.combine.measures })
+  }
+
+  private flushedBefore(position: string): boolean {
+    return this.windowsFlushedAt !== undefined && comparePositions(position, this.windowsFlushedAt) <= 0
   }
 
   private applyToState(event: ClientEvent): { session: PlaybackSession | undefined; playedMs: number } {

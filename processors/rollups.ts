@@ -1,27 +1,10 @@
-// Per-minute partial sums of one sealed block's raw rows. They ride in the same block range (and so
-// under the same deduplication scheme) as the raw rows they summarise, and SummingMergeTree adds the
-// partials of every block and partition together.
+// Per-minute partial sums of one sealed block's raw flow rows. They ride in the same block range (and
+// so under the same deduplication scheme) as the raw rows they summarise, and SummingMergeTree adds
+// the partials of every block and partition together. Flows keep no event-time state (README,
+// "Lateness per record kind"), so their minute rows stay per block; client_events_1m is counted in
+// the client partitions' windows instead (client-partition.ts), which write each minute's key once.
 import type { Row } from '../pipeline/rows.ts'
 import type { Rollup } from '../pipeline/rows.ts'
-
-const MINUTE_MS = 60_000
-
-export const clientEventsPerMinute: Rollup = (tables) => {
-  const events = tables.get('client_events')
-  if (events === undefined) return undefined
-  const sums = new Map<string, Row>()
-  for (const row of events.rows) {
-    const minute = Math.floor(Number(row.event_time) / MINUTE_MS) * 60
-    const key = `${minute}|${String(row.event_type)}|${String(row.device_type)}|${String(row.country)}|${String(row.cdn)}`
-    const sum = sums.get(key)
-    if (sum === undefined) {
-      sums.set(key, { minute, event_type: row.event_type, device_type: row.device_type, country: row.country, cdn: row.cdn, events: 1 })
-    } else {
-      sum.events = Number(sum.events) + 1
-    }
-  }
-  return { table: 'client_events_1m', rows: [...sums.values()] }
-}
 
 export const flowsPerMinute: Rollup = (tables) => {
   const flows = tables.get('network_flows')
@@ -48,4 +31,4 @@ function newFlowSum(sums: Map<string, Row>, key: string, row: Row, minute: numbe
   return sum
 }
 
-export const DEFAULT_ROLLUPS: readonly Rollup[] = [clientEventsPerMinute, flowsPerMinute]
+export const DEFAULT_ROLLUPS: readonly Rollup[] = [flowsPerMinute]

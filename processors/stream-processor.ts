@@ -18,7 +18,7 @@ import { deaggregate } from '../schemas/kpl-aggregation.ts'
 import type { RecordKind } from '../schemas/types.ts'
 import { errorMessage } from '../runtime/errors.ts'
 import type { ClientProcessingSettings } from './client-partition.ts'
-import { ClientPartitions } from './client-partitions.ts'
+import { ClientPartitions, IDLE_SNAPSHOT, SHUTDOWN_SNAPSHOT } from './client-partitions.ts'
 import { Enrichment } from './enrich/enrichment.ts'
 import { KIND_HANDLERS } from './kinds.ts'
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics.ts'
@@ -139,13 +139,13 @@ export class StreamProcessor {
     await this.flusher.settled()
   }
 
-  /** Stops reading, writes the open sessions as they stand, then flushes and commits everything. */
+  /** Stops reading, writes the open windows and sessions as they stand, then flushes and commits everything. */
   async stop(): Promise<void> {
     this.stopping.abort()
     this.enrichment.stop()
     await this.options.source.stop()
     this.stopTimers()
-    for (const key of [...this.clientPartitions.keys()]) this.writeOpenSessions(key)
+    for (const key of [...this.clientPartitions.keys()]) this.writeOpenState(key)
     await this.flusher.flush(true)
   }
 
@@ -162,23 +162,33 @@ export class StreamProcessor {
     this.options.onFatal(error)
   }
 
-  /** Appends a partition's open sessions as they stand, at the last position read from it. */
-  private writeOpenSessions(key: string): void {
-    const open = this.clientPartitions.openSessions(key)
-    if (open !== undefined) this.segments.appendSnapshot(key, open.position, open.rows, Date.now(), open.state)
+  /** Appends a partition's open windows and sessions as they stand, at the last position read from it. */
+  private writeOpenState(key: string): void {
+    const open = this.clientPartitions.shutdownSnapshot(key)
+    if (open !== undefined) this.segments.appendSnapshot(key, open.position, open.rows, Date.now(), open.state, SHUTDOWN_SNAPSHOT)
   }
 
-  /** A partition arrives: re-arm its pending block and rebuild its event-time state from the sink. */
+  /**
+   * A partition arrives: re-arm its pending block and rebuild its event-time state from the sink. A
+   * snapshot block that may have landed (open windows on shutdown, windows an idle sweep closed) is
+   * derived again from the rebuilt state under its recorded label, before any record: per-minute rows
+   * are additive, so it must repeat with the same token, not be re-derived later under another.
+   */
   private async assign(stream: string, partition: string, checkpoint: Checkpoint | undefined): Promise<void> {
     if (checkpoint === undefined) return
     this.flusher.adopt(checkpoint)
-    if (KIND_HANDLERS[this.options.kindOf(stream)].stateful) await this.clientPartitions.assign(stream, partition, checkpoint)
+    if (!KIND_HANDLERS[this.options.kindOf(stream)].stateful) return
+    await this.clientPartitions.assign(stream, partition, checkpoint)
+    const label = checkpoint.pending?.snapshot
+    const key = partitionKey(stream, partition)
+    const again = label === undefined || !this.options.dedup ? undefined : this.clientPartitions.snapshotAgain(key, label)
+    if (again !== undefined) this.segments.appendSnapshot(key, again.position, again.rows, Date.now(), again.state, label)
   }
 
-  /** Given up as on stop: open sessions written, everything flushed and committed, its state forgotten. */
+  /** Given up as on stop: open windows and sessions written, everything flushed and committed, its state forgotten. */
   private async revoke(stream: string, partition: string): Promise<void> {
     const key = partitionKey(stream, partition)
-    this.writeOpenSessions(key)
+    this.writeOpenState(key)
     await this.flusher.flush(true)
     this.segments.dropPartition(key)
     this.clientPartitions.forget(key)
@@ -211,7 +221,7 @@ export class StreamProcessor {
     const clientState = handler.stateful ? this.clientPartitions.get(batch.stream, batch.partition) : undefined
     for (const record of batch.records) {
       const rows = this.records.derive(batch.stream, batch.partition, record)
-      const state = clientState === undefined ? undefined : { highestEventTime: clientState.clock.highestEventTime }
+      const state = clientState?.checkpointState()
       this.segments.append(key, record.position, rows, Date.now(), state, record.data.byteLength)
     }
     const last = batch.records[batch.records.length - 1]
@@ -278,7 +288,7 @@ export class StreamProcessor {
   private sweepIdle(now: number): void {
     this.nextIdleCheck = now + IDLE_CHECK_MS
     for (const sweep of this.clientPartitions.idleSweeps(now)) {
-      this.segments.appendSnapshot(sweep.key, sweep.position, sweep.rows, now, sweep.state, `idle@${now}`)
+      this.segments.appendSnapshot(sweep.key, sweep.position, sweep.rows, now, sweep.state, `${IDLE_SNAPSHOT}${now}`)
     }
   }
 }

@@ -60,8 +60,10 @@ async function main(): Promise<void> {
   const contender = await open(task)
   const result = task.mode === 'drain' ? await drain(task, contender) : await paced(task, contender)
   await contender.stop()
+  // Counted after stop: its final flush writes the windows and sessions still open.
+  const rowsWritten = await contender.rowsWritten?.()
   await contender.sink.clickhouse.close()
-  process.stdout.write(`${JSON.stringify({ ...result, peakRssBytes: peakRssBytes() })}\n`)
+  process.stdout.write(`${JSON.stringify({ ...result, ...(rowsWritten === undefined ? {} : { rowsWritten }), peakRssBytes: peakRssBytes() })}\n`)
 }
 
 await main()

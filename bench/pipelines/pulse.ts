@@ -8,6 +8,14 @@ import { errorMessage } from '../../runtime/errors.ts'
 import { kafkaSource, openKafka, openSink, streamProcessor, type Runtime } from '../../cli/roles.ts'
 import type { ChildTask, Contender } from './types.ts'
 
+/** Rows ClickHouse acknowledged, by table: the sink's own counter (every table, raw and derived). */
+async function rowsByTable(runtime: Runtime): Promise<Record<string, number>> {
+  const metric = await runtime.registry.getSingleMetric('pulse_sink_rows_total')?.get()
+  const rows: Record<string, number> = {}
+  for (const value of metric?.values ?? []) rows[String(value.labels.table)] = (rows[String(value.labels.table)] ?? 0) + value.value
+  return rows
+}
+
 export function pulseConfig(task: ChildTask, groupId: string): Config {
   const defaults = loadConfig({})
   return {
@@ -31,6 +39,7 @@ export async function openPulse(task: ChildTask): Promise<Contender> {
     database: config.clickhouse.database,
     sink,
     start: () => processor.start(),
+    rowsWritten: () => rowsByTable(runtime),
     stop: async () => {
       await processor.stop()
       abort.abort()

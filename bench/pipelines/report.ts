@@ -53,6 +53,19 @@ export function decodeLine(drains: readonly ChildResult[]): string {
   return `Decode on one core (client events): Avro via the codec ${int(rates.avro)}/s, JSON.parse alone ${int(rates.jsonParse)}/s, JSON via the codec (parse + schema check) ${int(rates.jsonCodec)}/s.`
 }
 
+/** Rows written per input event (client events and flows), all tables together, raw rows included. */
+export function rowsLine(drains: readonly ChildResult[]): string {
+  return drains
+    .filter((result) => result.rowsWritten !== undefined)
+    .map((result) => {
+      const byTable = Object.entries(result.rowsWritten ?? {}).sort(([a], [b]) => a.localeCompare(b))
+      const total = byTable.reduce((sum, [, rows]) => sum + rows, 0)
+      const parts = byTable.map(([table, rows]) => `${table} ${(rows / result.rows).toFixed(3)}`).join(', ')
+      return `Rows written per input event (${result.contender}, all tables, raw included): ${(total / result.rows).toFixed(3)} (${int(total)} rows for ${int(result.rows)} events; ${parts}).`
+    })
+    .join('\n')
+}
+
 export function pacedLine(paced: readonly ChildResult[], rate: number): string {
   if (paced.length === 0) return ''
   const parts = paced.map((run) => `${run.contender} ${int(run.rows)} rows, p50 ${int(run.freshness?.p50 ?? Number.NaN)} ms, p99 ${int(run.freshness?.p99 ?? Number.NaN)} ms`)

@@ -34,6 +34,8 @@ export interface ChildResult {
   peakRssBytes: number
   /** Paced run only: produce → visible, ms. */
   freshness?: { p50: number; p99: number; samples: number }
+  /** Pulse only: rows ClickHouse acknowledged per table over the whole run (stop's final flush included). */
+  rowsWritten?: Record<string, number>
   /** Ceiling only: records decoded per second on one core. */
   decode?: { avro: number; jsonParse: number; jsonCodec: number }
   /** Pulse → server only: the server process's own share, measured there. */
@@ -55,4 +57,6 @@ export interface Contender {
   /** Starts consuming; the clock runs from here. */
   start(): Promise<void>
   stop(): Promise<void>
+  /** Rows written per table so far, where the contender counts them (Pulse's sink metric). */
+  rowsWritten?: () => Promise<Record<string, number>>
 }

@@ -1,6 +1,7 @@
-// Per-minute partial rows of qoe_1m and engagement_1m contributed by one client event. Rows with the
-// same key in a block are summed by the segment, and every block's partials add up in ClickHouse, so
-// an event that arrives after its window closed simply contributes a correction row.
+// Per-minute contributions of one client event to qoe_1m, engagement_1m and client_events_1m. An
+// on-time event's are summed into its partition's open window (minute-windows.ts) and written once
+// when the window closes; a late event's are written as correction rows (summed with other
+// corrections of the block by the segment), which the additive tables add to the window's row.
 import type { ClientEvent } from '../../schemas/types.ts'
 import type { DerivedRow } from '../../pipeline/rows.ts'
 import type { PlaybackSession } from '../sessions/playback-session.ts'
@@ -66,6 +67,17 @@ export function engagementContributions(c: Contribution): DerivedRow[] {
     const row = { minute, title_id: title, row_id, ab_test_id, ab_cell, impressions, clicks, plays, played_ms: c.playedMs, completions, autoplay_next, corrections }
     return { table: 'engagement_1m', row, combine: { key, how: 'sum', measures: ENGAGEMENT_MEASURES } }
   })
+}
+
+const EVENT_COUNT_MEASURES = ['events']
+
+/** One more event of its type in client_events_1m (every raw row counts, too-late ones included). */
+export function eventCountContribution(event: ClientEvent, windowStart: number): DerivedRow {
+  const minute = Math.floor(windowStart / 1000)
+  const cdn = event.cdn ?? ''
+  const key = `${minute}|${event.event_type}|${event.device_type}|${event.country}|${cdn}`
+  const row = { minute, event_type: event.event_type, device_type: event.device_type, country: event.country, cdn, events: 1 }
+  return { table: 'client_events_1m', row, combine: { key, how: 'sum', measures: EVENT_COUNT_MEASURES } }
 }
 
 /** The window start as ClickHouse DateTime text ('YYYY-MM-DD hh:mm:ss', UTC). */

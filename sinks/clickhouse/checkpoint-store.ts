@@ -10,6 +10,7 @@ interface CheckpointRow {
   position: string
   pending_from: string
   pending_to: string
+  pending_snapshot: string
   state: string
 }
 
@@ -25,7 +26,7 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
 
   async load(source: string, stream: string): Promise<Map<string, Checkpoint>> {
     const result = await this.client.query({
-      query: `SELECT source, stream, partition, position, pending_from, pending_to, state
+      query: `SELECT source, stream, partition, position, pending_from, pending_to, pending_snapshot, state
               FROM ${this.database}.checkpoints FINAL
               WHERE source = {source:String} AND stream = {stream:String}`,
       query_params: { source, stream },
@@ -45,6 +46,7 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
       position: checkpoint.position ?? '',
       pending_from: checkpoint.pending?.from ?? '',
       pending_to: checkpoint.pending?.to ?? '',
+      pending_snapshot: checkpoint.pending?.snapshot ?? '',
       state: checkpoint.state,
       owner: this.owner,
       updated_at: now,
@@ -66,7 +68,7 @@ function fromRow(row: CheckpointRow): Checkpoint {
     stream: row.stream,
     partition: row.partition,
     position: row.position === '' ? undefined : row.position,
-    pending: row.pending_to === '' ? undefined : { from: row.pending_from, to: row.pending_to },
+    pending: row.pending_to === '' ? undefined : { from: row.pending_from, to: row.pending_to, ...(row.pending_snapshot === '' ? {} : { snapshot: row.pending_snapshot }) },
     state: row.state,
   }
 }

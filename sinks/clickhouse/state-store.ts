@@ -5,7 +5,7 @@
 // and '' back to null where the schema allows null.
 import type { ClickHouseClient } from '@clickhouse/client'
 import avsc from 'avsc'
-import type { ClientEventHistory, IngestedAssignment, StateStore } from '../../pipeline/state.ts'
+import type { ClientEventHistory, IngestedAssignment, StateStore, StoredClientEvent } from '../../pipeline/state.ts'
 import { schemasOf } from '../../schemas/registry.ts'
 import { columnsOf } from '../../schemas/tables.ts'
 import type { ClientEvent, IpAssignment } from '../../schemas/types.ts'
@@ -38,14 +38,14 @@ export class ClickHouseStateStore implements StateStore {
     }))
   }
 
-  async clientEvents(history: ClientEventHistory): Promise<ClientEvent[]> {
+  async clientEvents(history: ClientEventHistory): Promise<StoredClientEvent[]> {
     const { database } = this
     const recent = `source_partition = {partition:String} AND event_time >= fromUnixTimestamp64Milli({since:Int64})`
     // Recent events (dedup ids), plus the whole history of playbacks and app sessions still active
     // recently (open sessions and their A/B cells), up to the committed position, in stream order.
     const result = await this.client.query({
       query: `
-        SELECT ${EVENT_COLUMNS.select}
+        SELECT ${EVENT_COLUMNS.select}, source_position AS _position
         FROM ${database}.client_events
         WHERE source_partition = {partition:String}
           AND (length(source_position), source_position) <= (length({position:String}), {position:String})
@@ -57,7 +57,7 @@ export class ClickHouseStateStore implements StateStore {
       query_params: { partition: history.partition, position: history.upTo, since: history.since },
       format: 'JSONEachRow',
     })
-    return (await result.json<Values>()).map(EVENT_COLUMNS.toEvent)
+    return (await result.json<Values>()).map((row) => ({ event: EVENT_COLUMNS.toEvent(row), position: String(row._position) }))
   }
 
   async endedSessions(ids: readonly string[]): Promise<string[]> {

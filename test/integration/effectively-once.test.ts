@@ -50,6 +50,10 @@ describe('effectively once across a crash', () => {
     const result = await runWithCrash(false)
     expect(result.distinct).toBe(EVENTS)
     expect(result.rows).toBeGreaterThan(EVENTS)
-    expect(result.perMinute).toBe(result.rows)
+    // The minute windows are rebuilt from the rows up to the committed position, so an event counts
+    // in client_events_1m at least once and at most as often as its raw row landed: a minute closed in
+    // the repeated block is repeated too, one still open when the processor died is not.
+    expect(result.perMinute).toBeGreaterThanOrEqual(EVENTS)
+    expect(result.perMinute).toBeLessThanOrEqual(result.rows)
   })
 })

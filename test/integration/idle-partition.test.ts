@@ -1,6 +1,6 @@
 // An idle partition still closes its sessions: after traffic stops, nothing new arrives to move the
 // watermark, so after --idle-timeout-ms it follows the clock and the open playback is written as
-// ended (timed out), with its minute rows already there, without a restart or a new event.
+// ended (timed out) and its minute rows are written (the window closed), without a restart or a new event.
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { encode } from '../../schemas/codec.ts'
@@ -23,7 +23,7 @@ describe('an idle partition', () => {
     await startProcessor(pipeline)
     const { clickhouse } = embeddedClickHouse()
     const db = pipeline.database
-    // The minute's rows are written with the block, before any session ends.
+    // The minute closes when the watermark follows the clock past it: its rows come with the idle sweep.
     await pollUntil(() => count(clickhouse, `SELECT sum(plays) FROM ${db}.qoe_1m`), (n) => n === 1, { what: 'the minute row of the play' })
     const ended = await pollUntil(
       () => count(clickhouse, `SELECT count() FROM ${db}.playback_sessions FINAL WHERE session_id = '${playback}' AND ended = 1`),

@@ -66,7 +66,9 @@ describe('Prometheus on the shipped config, scraping pulse run', () => {
     const rows = await pollUntil(
       () => instant('sum by (table) (rate(pulse_sink_rows_total[30s])) > 0'),
       (result) => tables.every((table) => result.some((sample) => sample.metric.table === table)),
-      { what: `rows written to ${tables.join(', ')} in Prometheus`, timeoutMs: 30_000 },
+      // client_events_1m is written once per partition when a minute closes, so its 30 s rate is
+      // above zero for half of each minute: wait long enough to see one close.
+      { what: `rows written to ${tables.join(', ')} in Prometheus`, timeoutMs: 90_000 },
     )
     expect(rows.map((sample) => sample.metric.table)).toEqual(expect.arrayContaining(tables))
     expect((await instant('up{job=~"pulse-.+"} == 1')).map((sample) => sample.metric.job).sort()).toEqual(['pulse-collect', 'pulse-process', 'pulse-produce'])

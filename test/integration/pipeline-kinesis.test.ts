@@ -22,7 +22,12 @@ describe('Kinesis → processor → ClickHouse', () => {
     const result = await clickhouse.client.query({ query: `SELECT event_id FROM ${table}`, format: 'JSONEachRow' })
     const ids = (await result.json<{ event_id: string }>()).map((row) => row.event_id).sort()
     expect(ids).toEqual(generated.map((item) => item.record.event_id).sort())
-    const perMinute = await count(clickhouse, `SELECT sum(events) FROM ${pipeline.database}.client_events_1m`)
+    // The minute is written once its window closes: here the shard goes quiet, and after the idle
+    // timeout (30 s by default) its watermark follows the clock past the minute.
+    const perMinute = await pollUntil(() => count(clickhouse, `SELECT sum(events) FROM ${pipeline.database}.client_events_1m`), (n) => n >= 3000, {
+      what: 'the closed minute in client_events_1m',
+      timeoutMs: 90_000,
+    })
     expect(perMinute).toBe(3000)
   })
 

@@ -84,4 +84,19 @@ describe('Flusher', () => {
     expect(letter).toMatchObject({ stage: 'sink', reason: 'sink_rejected', kind: 'client_event', stream: 'clicks', partition: '3', position: '10', source: 'kafka' })
     expect(String(letter?.detail)).toBe('client_events: Code: 53. type mismatch')
   })
+
+  it('records a snapshot block\'s label with its intent, and adopting it re-arms no cut', async () => {
+    const { checkpoints, segments, flusher } = parts()
+    segments.append('clicks/3', '10', [{ table: 'client_events', row: {} }], T0)
+    segments.appendSnapshot('clicks/3', '10', [{ table: 'qoe_1m', row: {} }], T0, { highestEventTime: 1 }, 'idle@5')
+    await flusher.flush(true)
+    const intents = checkpoints.filter((checkpoint) => checkpoint.pending !== undefined)
+    expect(intents.map((checkpoint) => checkpoint.pending)).toEqual([{ from: '10', to: '10' }, { from: '10', to: '10', snapshot: 'idle@5' }])
+    // A replay after a crash at that snapshot: the next record seals on size, not at a cut.
+    const replay = parts()
+    replay.flusher.adopt({ ...(intents[1] as Checkpoint), position: '10' })
+    replay.segments.append('clicks/3', '11', [{ table: 'client_events', row: {} }], T0)
+    replay.segments.append('clicks/3', '12', [{ table: 'client_events', row: {} }], T0)
+    expect(replay.segments.takeSealed(T0)).toEqual([])
+  })
 })

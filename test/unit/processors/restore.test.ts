@@ -20,7 +20,7 @@ function store(events: ClientEvent[], ended: string[] = []): StateStore & { aske
     assignmentsSince: () => Promise.resolve([]),
     clientEvents: (history) => {
       asked.push(history)
-      return Promise.resolve(events)
+      return Promise.resolve(events.map((event, index) => ({ event, position: String(index + 1) })))
     },
     endedSessions: (ids) => Promise.resolve(ids.filter((id) => ended.includes(id))),
   }
@@ -35,7 +35,7 @@ describe('restoreClientPartition', () => {
     const events = [play('e1', 'pb-open', 'play_request', T0), play('e2', 'pb-open', 'playback_start', T0 + 1000), play('e3', 'pb-done', 'play_request', T0), play('e4', 'pb-done', 'playback_start', T0 + 500)]
     const source = store(events, ['pb-done'])
     const cp = checkpoint('42', T0 + 1000)
-    const state = new ClientPartition(SETTINGS, decodeState(cp.state)?.highestEventTime)
+    const state = new ClientPartition(SETTINGS, decodeState(cp.state))
     const applied = await restoreClientPartition(source, cp, state, 120_000)
     expect(applied).toBe(4)
     expect(source.asked).toEqual([{ partition: 'shard-1', upTo: '42', since: T0 + 1000 - 120_000 }])

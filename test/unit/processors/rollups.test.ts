@@ -1,9 +1,9 @@
-// Per-minute rollups of one block's raw rows, checked against sums worked out by hand for a small
+// Per-minute rollups of one block's raw flow rows, checked against sums worked out by hand for a small
 // set of rows spread over two minutes.
 
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { clientEventsPerMinute, DEFAULT_ROLLUPS, flowsPerMinute } from '../../../processors/rollups.ts'
+import { DEFAULT_ROLLUPS, flowsPerMinute } from '../../../processors/rollups.ts'
 import { clientEventRow, networkFlowRow, UNKNOWN_OWNER, type Provenance } from '../../../processors/rows.ts'
 import type { Owner } from '../../../processors/enrich/ip-ownership.ts'
 import type { TableRows } from '../../../pipeline/rows.ts'
@@ -34,58 +34,6 @@ function migrationColumns(table: string): string[] {
     .map((line) => line.trim().split(/\s+/)[0] ?? '')
     .filter((name) => name !== '')
 }
-
-describe('clientEventsPerMinute', () => {
-  const at = (minuteStart: number, secondMs: number): number => minuteStart * 1000 + secondMs
-  const events = [
-    clientEvent({ event_type: 'play_request', device_type: 'tv', country: 'NL', cdn: 'cdn-1', event_time: at(M0, 0) }),
-    clientEvent({ event_type: 'play_request', device_type: 'tv', country: 'NL', cdn: 'cdn-1', event_time: at(M0, 59_999) }),
-    clientEvent({ event_type: 'play_request', device_type: 'tv', country: 'NL', cdn: 'cdn-1', event_time: at(M1, 0) }),
-    clientEvent({ event_type: 'play_request', device_type: 'mobile', country: 'NL', cdn: 'cdn-1', event_time: at(M0, 30_000) }),
-    clientEvent({ event_type: 'rebuffer_start', device_type: 'tv', country: 'NL', cdn: 'cdn-1', event_time: at(M0, 10_000) }),
-    clientEvent({ event_type: 'play_request', device_type: 'tv', country: 'DE', cdn: 'cdn-1', event_time: at(M0, 10_000) }),
-    clientEvent({ event_type: 'play_request', device_type: 'tv', country: 'NL', cdn: 'cdn-2', event_time: at(M0, 45_000) }),
-    clientEvent({ event_type: 'row_impression', device_type: 'tv', country: 'NL', cdn: null, playback_id: null, event_time: at(M1, 30_500) }),
-  ]
-
-  it('counts events per minute and key', () => {
-    const result = clientEventsPerMinute(tables({ client_events: events.map((event) => clientEventRow(event, from)) }))
-    expect(result?.table).toBe('client_events_1m')
-    const row = (minute: number, event_type: string, device_type: string, country: string, cdn: string, count: number): Row => ({
-      minute,
-      event_type,
-      device_type,
-      country,
-      cdn,
-      events: count,
-    })
-    expect(sorted(result?.rows ?? [])).toEqual(
-      sorted([
-        row(M0, 'play_request', 'tv', 'NL', 'cdn-1', 2), // 12:00:00.000 and 12:00:59.999
-        row(M1, 'play_request', 'tv', 'NL', 'cdn-1', 1), // 12:01:00.000 starts the next minute
-        row(M0, 'play_request', 'mobile', 'NL', 'cdn-1', 1),
-        row(M0, 'rebuffer_start', 'tv', 'NL', 'cdn-1', 1),
-        row(M0, 'play_request', 'tv', 'DE', 'cdn-1', 1),
-        row(M0, 'play_request', 'tv', 'NL', 'cdn-2', 1),
-        row(M1, 'row_impression', 'tv', 'NL', '', 1), // a missing CDN is '' in the raw row, and so here
-      ]),
-    )
-  })
-
-  it('loses no event: the counts add up to the rows given', () => {
-    const result = clientEventsPerMinute(tables({ client_events: events.map((event) => clientEventRow(event, from)) }))
-    expect((result?.rows ?? []).reduce((total, row) => total + Number(row.events), 0)).toBe(events.length)
-  })
-
-  it('is undefined for a block without client events', () => {
-    expect(clientEventsPerMinute(tables({ network_flows: [] }))).toBeUndefined()
-  })
-
-  it('writes exactly the columns of client_events_1m', () => {
-    const result = clientEventsPerMinute(tables({ client_events: [clientEventRow(clientEvent(), from)] }))
-    expect(Object.keys(result?.rows[0] ?? {}).sort()).toEqual(migrationColumns('client_events_1m').sort())
-  })
-})
 
 describe('flowsPerMinute', () => {
   const api: Owner = { app: 'api', cluster: 'c1', region: 'eu-west-1' }
@@ -156,8 +104,9 @@ describe('flowsPerMinute', () => {
 })
 
 describe('DEFAULT_ROLLUPS', () => {
-  it('derives both rollup tables from a block holding both raw tables', () => {
+  // client_events_1m is no rollup any more: the client partitions' windows count it (minute-windows.test.ts).
+  it('derives flows_1m, and only it, from a block holding both raw tables', () => {
     const block = tables({ client_events: [clientEventRow(clientEvent(), from)], network_flows: [networkFlowRow(networkFlow(), UNKNOWN_OWNER, UNKNOWN_OWNER, from)] })
-    expect(DEFAULT_ROLLUPS.map((rollup) => rollup(block)?.table)).toEqual(['client_events_1m', 'flows_1m'])
+    expect(DEFAULT_ROLLUPS.map((rollup) => rollup(block)?.table)).toEqual(['flows_1m'])
   })
 })
