@@ -53,6 +53,7 @@ describe('defaults', () => {
       password: '',
       batchRows: 20_000,
       flushIntervalMs: 1000,
+      maxBufferedBytes: 64 << 20,
       dedup: true,
     })
     expect(config.clickhouse.url).toBeUndefined()
