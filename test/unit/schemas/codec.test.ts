@@ -171,6 +171,11 @@ describe('Avro failures', () => {
 })
 
 describe('JSON', () => {
+  it('names an infinite number (1e999) as Infinity, not as the null JSON.stringify writes', () => {
+    const text = Buffer.from(JSON.stringify({ ...clientEvent(), bitrate_kbps: 0 }).replace('"bitrate_kbps":0', '"bitrate_kbps":1e999'))
+    expect(expectFailure(decode('client_event', text), 'schema_mismatch')).toBe('bitrate_kbps: expected int, got Infinity')
+  })
+
   it('refuses a record that is not UTF-8 instead of storing U+FFFD', () => {
     const text = Buffer.from(JSON.stringify({ ...clientEvent(), search_query: 'QQ' }))
     text[text.indexOf('QQ')] = 0xc3
