@@ -3,6 +3,8 @@
 // a pattern its detail must match). A few cases are accepted on purpose (unknown fields) and say so.
 import { gzipSync } from 'node:zlib'
 import { encode, encodeJson } from '../../schemas/codec.ts'
+import { confluentFrame } from '../../schemas/confluent/wire.ts'
+import { KPL_MAGIC } from '../../schemas/kpl-aggregation.ts'
 import type { ClientEvent, IpAssignment, NetworkFlow, RecordKind } from '../../schemas/types.ts'
 
 export type SourceName = 'kafka' | 'kinesis'
@@ -82,6 +84,9 @@ function clientCases(t: Templates, nowMs: number): BadInputCase[] {
     c('random bytes', Buffer.from([0x8f, 0x13, 0x00, 0xff, 0x42, 0x99, 0x10, 0x07, 0x3c, 0xe1]), dl('decode', 'unknown_format', /^starts with 0x8f1300ff42991007/)),
     c('Avro single-object header, unknown fingerprint', unknownFingerprint, dl('decode', 'unknown_schema', /fingerprint 0123456789abcdef is no known client_event schema/)),
     c('Avro of another kind (a flow on the client stream)', encode('network_flow', t.flow('eni-wrong-stream')), dl('decode', 'unknown_schema', /is network_flow v2, not client_event/)),
+    c('Confluent-framed record without a schema registry', confluentFrame(42, avro.subarray(10)), dl('decode', 'unknown_schema', /^Confluent-framed record \(schema id 42\) and no schema registry is configured/)),
+    c('KPL aggregate with a bad MD5', Buffer.concat([KPL_MAGIC, Buffer.from([0x0a, 0x01, 0x6b]), Buffer.alloc(16)]), dl('decode', 'kpl_bad_md5', /^MD5 of 3 protobuf bytes does not match$/)),
+    c('KPL magic on a record too short to be one', Buffer.concat([KPL_MAGIC, Buffer.from('short')]), dl('decode', 'kpl_truncated', /too short for magic and MD5$/)),
     c('truncated Avro body', avro.subarray(0, avro.length - 9), dl('decode', 'malformed_avro', /body truncated/)),
     c('Avro with trailing garbage', Buffer.concat([encode('client_event', t.event('bad-trailing')), Buffer.from('garbage')]), dl('decode', 'malformed_avro', /followed by 7 stray bytes/)),
     c('truncated JSON', encodeJson('client_event', t.event('bad-truncated-json')).subarray(0, 60), dl('decode', 'malformed_json', /JSON/)),
