@@ -43,6 +43,8 @@ export interface RecordProcessorOptions {
  * record is refused on either source rather than stored and aggregated.
  */
 export const MAX_EVENT_BYTES = 256 * 1024
+/** How much of an oversized event its dead letter keeps. */
+export const OVERSIZED_KEPT_BYTES = 4096
 
 type Decoded = { ok: true; record: RecordKinds[RecordKind] } | { ok: false; stage: string; reason: string; detail: string }
 
@@ -161,12 +163,13 @@ export class RecordProcessor {
   }
 
   /**
-   * The dead letter of an oversized event keeps only its first MAX_EVENT_BYTES: the rows waiting for
-   * the sink are bounded by count, so a stream of 2 MB records kept whole would not bound memory.
+   * The dead letter of an oversized event keeps only its first OVERSIZED_KEPT_BYTES, enough to see
+   * what it was: rows waiting for the sink are bounded by count (4 × batch rows), so a flood of 2 MB
+   * records kept whole would hold gigabytes, and a replay of one would be refused again anyway.
    */
   private tooLarge(kind: RecordKind, stream: string, bytes: Buffer, from: Provenance): DerivedRow {
-    const detail = `${bytes.length} bytes, more than the ${MAX_EVENT_BYTES} an event may have; raw_base64 keeps the first ${MAX_EVENT_BYTES}`
-    return this.reject('decode', 'record_too_large', detail, kind, stream, bytes.subarray(0, MAX_EVENT_BYTES), from)
+    const detail = `${bytes.length} bytes, more than the ${MAX_EVENT_BYTES} an event may have; raw_base64 keeps the first ${OVERSIZED_KEPT_BYTES}`
+    return this.reject('decode', 'record_too_large', detail, kind, stream, bytes.subarray(0, OVERSIZED_KEPT_BYTES), from)
   }
 
   private reject(stage: string, reason: string, detail: string, kind: RecordKind, stream: string, raw: Buffer, from: Provenance): DerivedRow {

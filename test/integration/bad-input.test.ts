@@ -8,7 +8,7 @@ import { ConfigResourceTypes, KafkaJSProtocolError } from 'kafkajs'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { encode } from '../../schemas/codec.ts'
 import type { RecordKind } from '../../schemas/types.ts'
-import { MAX_EVENT_BYTES } from '../../processors/record-processor.ts'
+import { OVERSIZED_KEPT_BYTES } from '../../processors/record-processor.ts'
 import { badInputCases, isRejected, templates, type BadInputCase, type SourceName } from '../helpers/bad-input.ts'
 import { kafkaPipeline, startKafkaProcessor } from '../helpers/kafka.ts'
 import { kinesisPipeline, startProcessor, type RunningProcessor } from '../helpers/pipeline.ts'
@@ -64,9 +64,12 @@ async function checkOutcome(database: string, running: RunningProcessor, { cases
     (rows) => rows.length >= rejected.length,
     { what: `${rejected.length} dead letters` },
   )
-  // Each case's dead letter is found by its stream and its bytes (an oversized one keeps its first MAX_EVENT_BYTES).
-  const letterOf = (entry: BadInputCase): Letter | undefined =>
-    letters.find((row) => row.kind === entry.stream && row.raw_base64 === (entry.value ?? Buffer.alloc(0)).subarray(0, MAX_EVENT_BYTES).toString('base64'))
+  // Each case's dead letter is found by its stream and its bytes (an oversized one keeps its first OVERSIZED_KEPT_BYTES).
+  const keptOf = (entry: BadInputCase & { expect: { reason: string } }): Buffer => {
+    const value = entry.value ?? Buffer.alloc(0)
+    return entry.expect.reason === 'record_too_large' ? value.subarray(0, OVERSIZED_KEPT_BYTES) : value
+  }
+  const letterOf = (entry: (typeof rejected)[number]): Letter | undefined => letters.find((row) => row.kind === entry.stream && row.raw_base64 === keptOf(entry).toString('base64'))
   expect(rejected.map((entry) => ({ case: entry.name, ...pick(letterOf(entry)) }))).toEqual(
     rejected.map((entry) => ({ case: entry.name, stage: entry.expect.stage, reason: entry.expect.reason, detail: expect.stringMatching(entry.expect.detail) as unknown })),
   )

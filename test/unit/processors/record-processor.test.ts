@@ -6,7 +6,7 @@ import pino from 'pino'
 import { ClientPartitions } from '../../../processors/client-partitions.ts'
 import { IpOwnershipIndex } from '../../../processors/enrich/ip-ownership.ts'
 import { createProcessorMetrics } from '../../../processors/metrics.ts'
-import { MAX_EVENT_BYTES, RecordProcessor } from '../../../processors/record-processor.ts'
+import { MAX_EVENT_BYTES, OVERSIZED_KEPT_BYTES, RecordProcessor } from '../../../processors/record-processor.ts'
 import type { DerivedRow } from '../../../pipeline/rows.ts'
 import type { StateStore } from '../../../pipeline/state.ts'
 import { encode, encodeJson } from '../../../schemas/codec.ts'
@@ -89,13 +89,13 @@ describe('RecordProcessor', () => {
     expect(derive(processor(), 'clients', Buffer.alloc(0)).map((row) => row.row.reason)).toEqual(['empty_record'])
   })
 
-  it('refuses an event past MAX_EVENT_BYTES on every stream, keeping only its first MAX_EVENT_BYTES', () => {
+  it('refuses an event past MAX_EVENT_BYTES on every stream, keeping only its first OVERSIZED_KEPT_BYTES', () => {
     const huge = encodeJson('client_event', clientEvent({ event_time: NOW, client_send_time: NOW, search_query: 'x'.repeat(MAX_EVENT_BYTES) }))
     const justFits = encodeJson('client_event', clientEvent({ event_time: NOW, client_send_time: NOW, search_query: 'x'.repeat(MAX_EVENT_BYTES - 1000) }))
     const records = processor()
     const [letter] = derive(records, 'clients', huge, '1')
     expect([letter?.row.stage, letter?.row.reason]).toEqual(['decode', 'record_too_large'])
-    expect(Buffer.from(String(letter?.row.raw_base64), 'base64').length).toBe(MAX_EVENT_BYTES)
+    expect(Buffer.from(String(letter?.row.raw_base64), 'base64')).toEqual(huge.subarray(0, OVERSIZED_KEPT_BYTES))
     expect(derive(records, 'clients', justFits, '2').map((row) => row.table)).toContain('client_events')
     const line = Buffer.from(`2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 ${'9'.repeat(MAX_EVENT_BYTES)} ${NOW / 1000} ${NOW / 1000} ACCEPT OK`)
     expect(derive(records, 'flows', line, '3').map((row) => row.row.reason)).toEqual(['record_too_large'])
