@@ -8,6 +8,8 @@ export interface SourceRecord {
   data: Buffer
   /** When the stream accepted the record (epoch ms), if the stream says. */
   streamTimeMs: number | undefined
+  /** A Kafka tombstone: the record has no value at all (null, not empty), so `data` is empty. */
+  tombstone?: boolean
 }
 
 export interface SourceBatch {

@@ -3,6 +3,7 @@
 // subscription records (gzip-compressed JSON: a DATA_MESSAGE carries log events whose messages are
 // flow log lines, a CONTROL_MESSAGE only checks that the destination is reachable). One source
 // record becomes its events, in order, each read in the record's or the stream's format.
+import { isUtf8 } from 'node:buffer'
 import { gunzipSync } from 'node:zlib'
 import { isHeaderLine, parseFlowLogFormat, type FlowLogFormat } from '../schemas/flow-log/format.ts'
 import { parseFlowLine, type LineResult } from '../schemas/flow-log/line.ts'
@@ -39,6 +40,8 @@ function isEncoded(bytes: Buffer): boolean {
 export function readFlowInput(bytes: Buffer, format: FlowLogFormat): FlowInput {
   if (isGzip(bytes)) return readSubscription(bytes, format)
   if (isEncoded(bytes)) return { kind: 'encoded' }
+  // Flow log text is ASCII; toString would turn bad bytes into U+FFFD inside an id and store it.
+  if (!isUtf8(bytes)) return { kind: 'rejected', reason: 'invalid_utf8', detail: 'flow log text is not valid UTF-8' }
   return { kind: 'events', events: readLines(bytes.toString('utf8').split(/\r?\n/), format) }
 }
 

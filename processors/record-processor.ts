@@ -36,6 +36,16 @@ export interface RecordProcessorOptions {
   now?: () => number
 }
 
+/**
+ * The largest event (one client event, flow line or assignment) read. Pulse's largest legitimate
+ * ones, a client event with a long search query or a v8 flow line with every ECS field, are ~2 KB;
+ * 256 KiB leaves a hundredfold margin and stays below Kinesis's 1 MiB record, so an oversized
+ * record is refused on either source rather than stored and aggregated.
+ */
+export const MAX_EVENT_BYTES = 256 * 1024
+/** How much of an oversized event its dead letter keeps. */
+export const OVERSIZED_KEPT_BYTES = 4096
+
 type Decoded = { ok: true; record: RecordKinds[RecordKind] } | { ok: false; stage: string; reason: string; detail: string }
 
 export class RecordProcessor {
@@ -54,6 +64,10 @@ export class RecordProcessor {
   derive(stream: string, partition: string, record: SourceRecord): DerivedRow[] {
     const kind = this.options.kindOf(stream)
     const from: Provenance = { ingestTimeMs: this.now(), partition, position: record.position }
+    if (record.tombstone === true) {
+      this.userRecords++
+      return [this.reject('decode', 'tombstone', 'Kafka tombstone (null value): no record to read', kind, stream, record.data, from)]
+    }
     const unpacked = deaggregate(record.data)
     if (!unpacked.ok) {
       this.userRecords++
@@ -126,6 +140,7 @@ export class RecordProcessor {
     const handler = handlerFor(kind)
     const bytes = Buffer.isBuffer(event) ? event : event.raw
     metrics.stageIn.inc({ stage: 'decode', kind })
+    if (bytes.length > MAX_EVENT_BYTES) return [this.tooLarge(kind, stream, bytes, from)]
     const decoded = this.decodeOne(kind, event)
     if (!decoded.ok) return [this.reject(decoded.stage, decoded.reason, decoded.detail, kind, stream, bytes, from)]
     metrics.stageOut.inc({ stage: 'decode', kind })
@@ -145,6 +160,16 @@ export class RecordProcessor {
     if (derived.rejected === undefined) return derived.rows
     const { stage, reason, detail } = derived.rejected
     return [...derived.rows, this.reject(stage, reason, detail, kind, stream, bytes, from)]
+  }
+
+  /**
+   * The dead letter of an oversized event keeps only its first OVERSIZED_KEPT_BYTES, enough to see
+   * what it was: rows waiting for the sink are bounded by count (4 × batch rows), so a flood of 2 MB
+   * records kept whole would hold gigabytes, and a replay of one would be refused again anyway.
+   */
+  private tooLarge(kind: RecordKind, stream: string, bytes: Buffer, from: Provenance): DerivedRow {
+    const detail = `${bytes.length} bytes, more than the ${MAX_EVENT_BYTES} an event may have; raw_base64 keeps the first ${OVERSIZED_KEPT_BYTES}`
+    return this.reject('decode', 'record_too_large', detail, kind, stream, bytes.subarray(0, OVERSIZED_KEPT_BYTES), from)
   }
 
   private reject(stage: string, reason: string, detail: string, kind: RecordKind, stream: string, raw: Buffer, from: Provenance): DerivedRow {

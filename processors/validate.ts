@@ -1,6 +1,8 @@
 // Checks a decoded record makes sense beyond its schema: times in a plausible range, ids present,
 // flow intervals in order. A failed check names the rule, which becomes the dead letter's reason.
+import { isIP } from 'node:net'
 import type { ClientEvent, IpAssignment, NetworkFlow, RecordKind, RecordKinds } from '../schemas/types.ts'
+import { parseCidr } from './enrich/ip-ownership.ts'
 
 export type Verdict = { ok: true } | { ok: false; reason: string; detail: string }
 
@@ -29,6 +31,11 @@ export function validateClientEvent(event: ClientEvent, nowMs: number): Verdict 
   if (!timeInRange(event.event_time, nowMs)) {
     return { ok: false, reason: 'time_out_of_range', detail: `event_time ${event.event_time} is outside [2000, now + 1 day]` }
   }
+  // Send time is the client's clock too: 0 or a far-future value is a broken client, and the skew
+  // analysts estimate from it (send time against ingest time) would be nonsense.
+  if (!timeInRange(event.client_send_time, nowMs)) {
+    return { ok: false, reason: 'time_out_of_range', detail: `client_send_time ${event.client_send_time} is outside [2000, now + 1 day]` }
+  }
   if (event.playback_id === null && isPlaybackEvent(event.event_type)) {
     return { ok: false, reason: 'missing_id', detail: `${event.event_type} without playback_id` }
   }
@@ -47,6 +54,10 @@ export function validateFlow(flow: NetworkFlow, nowMs: number): Verdict {
   if (flow.log_status === 'OK' && (flow.src_addr === null || flow.dst_addr === null)) {
     return { ok: false, reason: 'missing_address', detail: 'log_status OK without source or destination address' }
   }
+  // A flow whose address is not an IP would be stored, attributed `unknown`, and skew the unknown share.
+  for (const [name, address] of [['src_addr', flow.src_addr], ['dst_addr', flow.dst_addr]] as const) {
+    if (address !== null && isIP(address) === 0) return { ok: false, reason: 'bad_address', detail: `${name} "${address.slice(0, 60)}" is not an IPv4 or IPv6 address` }
+  }
   return OK
 }
 
@@ -54,8 +65,10 @@ export function validateAssignment(assignment: IpAssignment, nowMs: number): Ver
   if (!timeInRange(assignment.effective_time, nowMs)) {
     return { ok: false, reason: 'time_out_of_range', detail: `effective_time ${assignment.effective_time} is out of range` }
   }
-  if (!/^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/.test(assignment.cidr)) {
-    return { ok: false, reason: 'bad_cidr', detail: `"${assignment.cidr}" is not an IPv4 address or CIDR block` }
+  // The ownership index's own parser, so every CIDR it would refuse (octet 256, /33) is refused here,
+  // at validation, and never half-way through enrichment.
+  if (parseCidr(assignment.cidr) === undefined) {
+    return { ok: false, reason: 'bad_cidr', detail: `"${assignment.cidr.slice(0, 60)}" is not an IPv4 address or CIDR block (octets 0-255, prefix /0 to /32)` }
   }
   return OK
 }

@@ -1,6 +1,7 @@
 // The typed codec every stage shares. On the wire: Avro single-object encoding (0xC3 0x01, the writer
 // schema's CRC-64-AVRO fingerprint, the Avro body), or the plain JSON a foreign producer writes.
 
+import { isUtf8 } from 'node:buffer'
 import { checkJsonRecord } from './json-input.ts'
 import {
   findAnyWriter,
@@ -15,10 +16,13 @@ import { schemaProblems } from './validation.ts'
 
 /** Why decode refused a record. A closed set: these become Prometheus label values and dead-letter reasons. */
 export const DECODE_FAILURE_REASONS = [
+  'empty_record',
   'unknown_format',
   'unknown_schema',
   'malformed_avro',
   'malformed_json',
+  'not_json_object',
+  'invalid_utf8',
   'schema_mismatch',
   'incompatible_schema',
 ] as const
@@ -79,11 +83,14 @@ function decodeAvro<K extends RecordKind>(kind: K, buf: Buffer): DecodeResult<K>
     const what = decoded.offset < 0 ? 'truncated' : `followed by ${buf.length - decoded.offset} stray bytes`
     return failure('malformed_avro', `${kind} v${writer.version} body ${what}`)
   }
+  if (replacedBadUtf8(decoded.value, buf)) return failure('invalid_utf8', `${kind} v${writer.version} body: a string is not valid UTF-8`)
   // The registry built this type from the schema file that mirrors RecordKinds[K] (held by the unit tests).
   return { ok: true, value: decoded.value as RecordKinds[K], writerVersion: writer.version, format: 'avro' }
 }
 
 function decodeJson<K extends RecordKind>(kind: K, buf: Buffer, start: number): DecodeResult<K> {
+  // JSON is UTF-8 (RFC 8259); toString would quietly turn bad bytes into U+FFFD and store them.
+  if (!isUtf8(buf)) return failure('invalid_utf8', 'JSON record is not valid UTF-8')
   let parsed: unknown
   try {
     parsed = JSON.parse(buf.toString('utf8', start))
@@ -100,11 +107,46 @@ function decodeJson<K extends RecordKind>(kind: K, buf: Buffer, start: number): 
   return { ok: true, value: checked.value as RecordKinds[K], writerVersion: schemas.latest.version, format: 'json' }
 }
 
+const REPLACEMENT = '\uFFFD'
+const REPLACEMENT_BYTES = Buffer.from(REPLACEMENT, 'utf8')
+
+function occurrences(text: string | Buffer, needle: string | Buffer): number {
+  let count = 0
+  for (let at = text.indexOf(needle as string & Buffer); at !== -1; at = text.indexOf(needle as string & Buffer, at + 1)) count++
+  return count
+}
+
+/**
+ * True when avsc read bytes that are not UTF-8 into a string: it never refuses them, it turns each
+ * into U+FFFD. A string holding more U+FFFD than the body holds encoded ones (EF BF BD) got them
+ * from bad bytes. Records' fields are flat, and U+FFFD is rare, so the usual cost is one indexOf per string.
+ */
+function replacedBadUtf8(value: unknown, body: Buffer): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  let decoded = 0
+  for (const field of Object.values(value)) if (typeof field === 'string' && field.includes(REPLACEMENT)) decoded += occurrences(field, REPLACEMENT)
+  return decoded > 0 && decoded > occurrences(body, REPLACEMENT_BYTES)
+}
+
 /** Index of the first byte that is not JSON whitespace or a UTF-8 byte order mark. */
 function firstSignificantByte(buf: Buffer): number {
   let i = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0
   while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)) i++
   return i
+}
+
+/** What a record that is JSON but not an object holds (array, string, number, ...); undefined when not JSON. */
+function jsonValueKind(buf: Buffer, start: number): string | undefined {
+  const first = buf[start]
+  // Only text that could open a JSON value is parsed: binary garbage is refused without a parse.
+  if (first === undefined || !(first === 0x5b || first === 0x22 || first === 0x2d || (first >= 0x30 && first <= 0x39) || first === 0x74 || first === 0x66 || first === 0x6e)) return undefined
+  if (!isUtf8(buf)) return undefined
+  try {
+    const value: unknown = JSON.parse(buf.toString('utf8', start))
+    return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
+  } catch {
+    return undefined
+  }
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -122,7 +164,9 @@ export function decode<K extends RecordKind>(kind: K, bytes: Uint8Array): Decode
   if (buf.length >= 2 && buf[0] === 0xc3 && buf[1] === 0x01) return decodeAvro(kind, buf)
   const start = firstSignificantByte(buf)
   if (buf[start] === 0x7b) return decodeJson(kind, buf, start)
-  if (buf.length === 0) return failure('unknown_format', 'empty record')
+  if (start === buf.length) return failure('empty_record', buf.length === 0 ? 'empty record' : `${buf.length} bytes of whitespace`)
+  const other = jsonValueKind(buf, start)
+  if (other !== undefined) return failure('not_json_object', `a JSON ${other}, not an object`)
   const head = buf.subarray(0, 8).toString('hex')
   return failure('unknown_format', `starts with 0x${head}: neither Avro single-object (c301) nor a JSON object`)
 }

@@ -28,6 +28,8 @@ function render(value: unknown, depth: number): string {
     const entries = Object.entries(value).slice(0, 4)
     return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${render(item, depth - 1)}`).join(',')}}`
   }
+  // JSON.stringify writes Infinity (JSON's 1e999) and NaN as null, which would name the wrong value.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value)
   const text = JSON.stringify(value) as string | undefined
   return text ?? typeof value
 }

@@ -296,8 +296,9 @@ function toSourceRecord(message: KafkaMessage): SourceRecord {
   return {
     position: message.offset,
     key: message.key?.toString('utf8') ?? '',
-    // A tombstone (null value) has no bytes; decoding dead-letters it with its reason.
+    // A tombstone (null value) has no bytes; the record processor dead-letters it as one.
     data: message.value ?? Buffer.alloc(0),
+    ...(message.value === null ? { tombstone: true } : {}),
     streamTimeMs: Number(message.timestamp),
   }
 }

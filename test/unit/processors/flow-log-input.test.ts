@@ -26,6 +26,11 @@ describe('flow log input', () => {
     expect(input.kind === 'events' && input.events.map((event) => event.parsed.ok && event.parsed.flow.src_addr)).toEqual(['10.0.0.1'])
   })
 
+  it('refuses flow log text that is not UTF-8 instead of storing U+FFFD in its ids', () => {
+    const bytes = Buffer.concat([Buffer.from('2 123456789010 eni-'), Buffer.from([0xff, 0xfe]), Buffer.from(LINE.slice(LINE.indexOf(' 172.')))])
+    expect(readFlowInput(bytes, DEFAULT_FORMAT)).toMatchObject({ kind: 'rejected', reason: 'invalid_utf8' })
+  })
+
   it('leaves Avro and JSON to the codec', () => {
     expect(readFlowInput(Buffer.from([0xc3, 0x01, 0, 0]), DEFAULT_FORMAT)).toEqual({ kind: 'encoded' })
     expect(readFlowInput(Buffer.from(' {"version":2}'), DEFAULT_FORMAT)).toEqual({ kind: 'encoded' })

@@ -6,7 +6,7 @@ import pino from 'pino'
 import { ClientPartitions } from '../../../processors/client-partitions.ts'
 import { IpOwnershipIndex } from '../../../processors/enrich/ip-ownership.ts'
 import { createProcessorMetrics } from '../../../processors/metrics.ts'
-import { RecordProcessor } from '../../../processors/record-processor.ts'
+import { MAX_EVENT_BYTES, OVERSIZED_KEPT_BYTES, RecordProcessor } from '../../../processors/record-processor.ts'
 import type { DerivedRow } from '../../../pipeline/rows.ts'
 import type { StateStore } from '../../../pipeline/state.ts'
 import { encode, encodeJson } from '../../../schemas/codec.ts'
@@ -64,7 +64,6 @@ describe('RecordProcessor', () => {
     ['a negative bitrate', 'clients', encode('client_event', clientEvent({ event_time: NOW, client_send_time: NOW, bitrate_kbps: -5 })), /^bitrate_kbps: -5 is outside UInt32/],
     ['a negative start-up time', 'clients', encode('client_event', clientEvent({ event_type: 'playback_start', event_time: NOW, client_send_time: NOW, duration_ms: -5000 })), /^duration_ms: -5000/],
     ['an overflowing row position', 'clients', encodeJson('client_event', clientEvent({ event_time: NOW, client_send_time: NOW, row_position: 70_000 })), /^row_position: 70000 is outside UInt16/],
-    ['a send time in the year 287,000', 'clients', encode('client_event', clientEvent({ event_time: NOW, client_send_time: 9e15 })), /^client_send_time: /],
     ['an overflowing port', 'flows', encode('network_flow', networkFlow({ start: NOW / 1000, end: NOW / 1000, dst_port: 70_000 })), /^dst_port: 70000 is outside UInt16/],
     ['an overflowing protocol', 'flows', encode('network_flow', networkFlow({ start: NOW / 1000, end: NOW / 1000, protocol: 300 })), /^protocol: 300 is outside UInt8/],
     ['an overflowing version', 'flows', encode('network_flow', networkFlow({ start: NOW / 1000, end: NOW / 1000, version: 258 })), /^version: 258 is outside UInt8/],
@@ -77,6 +76,30 @@ describe('RecordProcessor', () => {
       expect(String(rows[0]?.row.detail)).toMatch(detail)
     })
   }
+
+  it('dead-letters a send time in the year 287,000 by the send-time rule, before its column would refuse it', () => {
+    const rows = derive(processor(), 'clients', encode('client_event', clientEvent({ event_time: NOW, client_send_time: 9e15 })))
+    expect(rows.map((row) => [row.table, row.row.stage, row.row.reason])).toEqual([['dead_letters', 'validate', 'time_out_of_range']])
+    expect(String(rows[0]?.row.detail)).toMatch(/^client_send_time 9000000000000000/)
+  })
+
+  it('dead-letters a Kafka tombstone as one, not as an empty record', () => {
+    const rows = processor().derive('clients', '0', { position: '7', key: 'k', data: Buffer.alloc(0), streamTimeMs: NOW, tombstone: true })
+    expect(rows.map((row) => [row.table, row.row.stage, row.row.reason])).toEqual([['dead_letters', 'decode', 'tombstone']])
+    expect(derive(processor(), 'clients', Buffer.alloc(0)).map((row) => row.row.reason)).toEqual(['empty_record'])
+  })
+
+  it('refuses an event past MAX_EVENT_BYTES on every stream, keeping only its first OVERSIZED_KEPT_BYTES', () => {
+    const huge = encodeJson('client_event', clientEvent({ event_time: NOW, client_send_time: NOW, search_query: 'x'.repeat(MAX_EVENT_BYTES) }))
+    const justFits = encodeJson('client_event', clientEvent({ event_time: NOW, client_send_time: NOW, search_query: 'x'.repeat(MAX_EVENT_BYTES - 1000) }))
+    const records = processor()
+    const [letter] = derive(records, 'clients', huge, '1')
+    expect([letter?.row.stage, letter?.row.reason]).toEqual(['decode', 'record_too_large'])
+    expect(Buffer.from(String(letter?.row.raw_base64), 'base64')).toEqual(huge.subarray(0, OVERSIZED_KEPT_BYTES))
+    expect(derive(records, 'clients', justFits, '2').map((row) => row.table)).toContain('client_events')
+    const line = Buffer.from(`2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 ${'9'.repeat(MAX_EVENT_BYTES)} ${NOW / 1000} ${NOW / 1000} ACCEPT OK`)
+    expect(derive(records, 'flows', line, '3').map((row) => row.row.reason)).toEqual(['record_too_large'])
+  })
 
   it('dead-letters a record whose processing throws, and keeps going', () => {
     const throwing = new IpOwnershipIndex()

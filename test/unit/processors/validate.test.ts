@@ -31,6 +31,15 @@ describe('client events', () => {
     expect(at(0)).toBe('time_out_of_range')
   })
 
+  it('time_out_of_range: a client_send_time before 2000 or more than a day ahead, like event_time', () => {
+    const at = (client_send_time: number): Verdict => validateRecord('client_event', clientEvent({ event_time: NOW, client_send_time }), NOW)
+    expect(at(0)).toEqual({ ok: false, reason: 'time_out_of_range', detail: expect.stringMatching(/^client_send_time 0 /) as unknown })
+    expect(reason(at(EARLIEST - 1))).toBe('time_out_of_range')
+    expect(reason(at(EARLIEST))).toBeUndefined()
+    expect(reason(at(NOW + DAY))).toBeUndefined()
+    expect(reason(at(NOW + DAY + 1))).toBe('time_out_of_range')
+  })
+
   it('missing_id: a playback event without playback_id', () => {
     for (const event_type of ['playback_start', 'rebuffer_start', 'playback_error', 'playback_stop'] as const) {
       const verdict = validateRecord('client_event', clientEvent({ event_type, playback_id: null, event_time: NOW }), NOW)
@@ -75,6 +84,17 @@ describe('network flows', () => {
     expect(reason(validateRecord('network_flow', networkFlow({ start, end: start, dst_addr: null }), NOW))).toBe('missing_address')
   })
 
+  it('bad_address: an address that is neither IPv4 nor IPv6; both families are fine', () => {
+    const flow = (src_addr: string): Verdict => validateRecord('network_flow', networkFlow({ start: NOW / 1000, end: NOW / 1000, src_addr }), NOW)
+    for (const address of ['10.0.0.256', '10.0.0', 'not-an-ip', '10.0.0.1/32', '2001:db8::g', '']) {
+      expect(flow(address), address).toEqual({ ok: false, reason: 'bad_address', detail: expect.stringContaining('src_addr') as unknown })
+    }
+    expect(flow('10.0.0.255')).toEqual({ ok: true })
+    expect(flow('2001:db8::1')).toEqual({ ok: true })
+    const dst = validateRecord('network_flow', networkFlow({ start: NOW / 1000, end: NOW / 1000, dst_addr: '999.1.1.1' }), NOW)
+    expect(dst).toMatchObject({ ok: false, reason: 'bad_address', detail: expect.stringContaining('dst_addr') as unknown })
+  })
+
   it('accepts NODATA and SKIPDATA records without addresses', () => {
     const start = seconds(NOW)
     for (const log_status of ['NODATA', 'SKIPDATA'] as const) {
@@ -96,7 +116,8 @@ describe('IP assignments', () => {
   })
 
   it('bad_cidr: not an IPv4 address or block', () => {
-    for (const cidr of ['2001:db8::/32', '10.1.2/24', '10.1.2.0/', '10.1.2.0/24 ', 'ten.one.two.zero', '']) {
+    // Octets past 255 and prefixes past /32 too: the ownership index would refuse them mid-enrichment.
+    for (const cidr of ['10.0.0.256/24', '999.1.1.1', '10.0.0.0/33', '10.0.0.0/-1', '2001:db8::/32', '10.1.2/24', '10.1.2.0/', '10.1.2.0/24 ', 'ten.one.two.zero', '']) {
       const verdict = validateRecord('ip_assignment', ipAssignment({ effective_time: NOW, cidr }), NOW)
       expect(reason(verdict), cidr).toBe('bad_cidr')
     }

@@ -129,6 +129,16 @@ describe('schema evolution: v1 client events', () => {
 describe('Avro failures', () => {
   const good = encode('client_event', clientEvent())
 
+  it('refuses a string that is not UTF-8 (avsc would read U+FFFD), and keeps a U+FFFD the producer wrote', () => {
+    const bytes = encode('client_event', clientEvent({ search_query: 'QQQQ' }))
+    const at = bytes.indexOf('QQQQ')
+    bytes[at] = 0xff
+    bytes[at + 1] = 0xfe
+    expect(expectFailure(decode('client_event', bytes), 'invalid_utf8')).toMatch(/not valid UTF-8/)
+    const written = decode('client_event', encode('client_event', clientEvent({ search_query: 'a \uFFFD b' })))
+    expect(written.ok && written.value.search_query).toBe('a \uFFFD b')
+  })
+
   it('names the kind a record of another kind belongs to', () => {
     const detail = expectFailure(decode('client_event', encode('network_flow', networkFlow())), 'unknown_schema')
     expect(detail).toMatch(/is network_flow v2, not client_event/)
@@ -161,6 +171,17 @@ describe('Avro failures', () => {
 })
 
 describe('JSON', () => {
+  it('names an infinite number (1e999) as Infinity, not as the null JSON.stringify writes', () => {
+    const text = Buffer.from(JSON.stringify({ ...clientEvent(), bitrate_kbps: 0 }).replace('"bitrate_kbps":0', '"bitrate_kbps":1e999'))
+    expect(expectFailure(decode('client_event', text), 'schema_mismatch')).toBe('bitrate_kbps: expected int, got Infinity')
+  })
+
+  it('refuses a record that is not UTF-8 instead of storing U+FFFD', () => {
+    const text = Buffer.from(JSON.stringify({ ...clientEvent(), search_query: 'QQ' }))
+    text[text.indexOf('QQ')] = 0xc3
+    expectFailure(decode('client_event', text), 'invalid_utf8')
+  })
+
   it.each(RECORD_KINDS)('%s round-trips through encodeJson', (kind: RecordKind) => {
     const latest = schemaVersions(kind).at(-1)?.version
     expect(decode(kind, encodeJson(kind, SAMPLES[kind]))).toEqual({ ok: true, value: SAMPLES[kind], writerVersion: latest, format: 'json' })
@@ -222,9 +243,17 @@ describe('JSON', () => {
 
 describe('unknown formats', () => {
   it.each([
-    ['empty', Buffer.alloc(0)],
-    ['whitespace', Buffer.from('  \n')],
-    ['a JSON array', Buffer.from('[{"event_id":"x"}]')],
+    ['empty', Buffer.alloc(0), 'empty_record'],
+    ['whitespace', Buffer.from('  \n'), 'empty_record'],
+    ['a JSON array', Buffer.from('[{"event_id":"x"}]'), 'not_json_object'],
+    ['a JSON string', Buffer.from('"event"'), 'not_json_object'],
+    ['a JSON number', Buffer.from('42'), 'not_json_object'],
+    ['JSON null', Buffer.from('null'), 'not_json_object'],
+  ] as const)('refuses %s as %s', (_what, bytes, reason) => {
+    expectFailure(decode('client_event', bytes), reason)
+  })
+
+  it.each([
     ['CSV', Buffer.from('2 123456789012 eni-1 10.0.0.1')],
     ['Avro without the single-object header', avsc.Type.forSchema('string').toBuffer('hello')],
   ])('refuses %s', (_what, bytes) => {
