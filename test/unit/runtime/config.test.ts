@@ -45,7 +45,16 @@ describe('defaults', () => {
       dynamodbPort: 4569,
     })
     expect(config.kinesis.endpoint).toBeUndefined()
-    expect(config.kafka).toEqual({ brokers: ['127.0.0.1:9092'], topicPrefix: 'pulse', partitions: 4, groupId: 'pulse-processors', sessionTimeoutMs: 10_000 })
+    expect(config.kafka).toEqual({
+      brokers: ['127.0.0.1:9092'],
+      topicPrefix: 'pulse',
+      partitions: 4,
+      groupId: 'pulse-processors',
+      sessionTimeoutMs: 10_000,
+      // PLAINTEXT unless asked: a local broker (npm run kafka:up) has no TLS or SASL.
+      sasl: { mechanism: 'none', username: '', password: '' },
+      ssl: { enabled: false, rejectUnauthorized: true },
+    })
     expect(config.clickhouse).toEqual({
       dataDir: './data',
       database: 'pulse',
@@ -72,7 +81,15 @@ describe('defaults', () => {
 
   it('keeps the defaults of a section that a file only partly sets', () => {
     const config = loadConfig({ file: configFile('kafka:\n  partitions: 12\n') })
-    expect(config.kafka).toEqual({ brokers: ['127.0.0.1:9092'], topicPrefix: 'pulse', partitions: 12, groupId: 'pulse-processors', sessionTimeoutMs: 10_000 })
+    expect(config.kafka).toEqual({
+      brokers: ['127.0.0.1:9092'],
+      topicPrefix: 'pulse',
+      partitions: 12,
+      groupId: 'pulse-processors',
+      sessionTimeoutMs: 10_000,
+      sasl: { mechanism: 'none', username: '', password: '' },
+      ssl: { enabled: false, rejectUnauthorized: true },
+    })
   })
 
   it('treats an empty file as no settings', () => {
