@@ -79,6 +79,12 @@ describe('defaults', () => {
     expect(loadConfig({ env: { PULSE_FLOW_LOG_FORMAT: '${start} ${end} ${srcaddr}', PULSE_SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081', PULSE_WIRE_FORMAT: 'confluent' } }).producer.wireFormat).toBe('confluent')
   })
 
+  it('takes a ClickHouse CA file only for an https:// server, where it is used', () => {
+    expect(() => loadConfig({ flags: { 'clickhouse-ca-file': '/etc/ca.pem' } })).toThrow(/clickhouse\.caFile \(--clickhouse-ca-file, PULSE_CLICKHOUSE_CA_FILE\): a CA file is for an https:\/\/ ClickHouse URL/)
+    expect(() => loadConfig({ flags: { clickhouse: 'http://ch:8123', 'clickhouse-ca-file': '/etc/ca.pem' } })).toThrow(/a CA file is for an https/)
+    expect(loadConfig({ env: { PULSE_CLICKHOUSE_URL: 'https://ch:8443', PULSE_CLICKHOUSE_CA_FILE: '/etc/ca.pem' } }).clickhouse.caFile).toBe('/etc/ca.pem')
+  })
+
   it('keeps the defaults of a section that a file only partly sets', () => {
     const config = loadConfig({ file: configFile('kafka:\n  partitions: 12\n') })
     expect(config.kafka).toEqual({
