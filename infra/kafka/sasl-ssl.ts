@@ -12,6 +12,8 @@ export interface SaslSslListener {
   readonly keystoreFile: string
   /** PLAIN logins, user name to password. */
   readonly plainUsers?: Readonly<Record<string, string>>
+  /** PEM CA that client certificates must be signed by: set, every client must present one (mutual TLS). */
+  readonly clientCaFile?: string
   /** SCRAM credentials, stored in the cluster metadata at format time. */
   readonly scramUsers?: readonly { mechanism: ScramMechanism; username: string; password: string }[]
 }
@@ -34,6 +36,13 @@ export function saslSslProperties(listener: SaslSslListener): [string, string][]
     [`${PREFIX}.scram-sha-512.sasl.jaas.config`, 'org.apache.kafka.common.security.scram.ScramLoginModule required;'],
     [`${PREFIX}.ssl.keystore.type`, 'PEM'],
     [`${PREFIX}.ssl.keystore.location`, listener.keystoreFile],
+    ...(listener.clientCaFile === undefined
+      ? []
+      : ([
+          [`${PREFIX}.ssl.client.auth`, 'required'],
+          [`${PREFIX}.ssl.truststore.type`, 'PEM'],
+          [`${PREFIX}.ssl.truststore.location`, listener.clientCaFile],
+        ] as [string, string][])),
   ]
 }
 

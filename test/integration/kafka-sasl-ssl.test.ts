@@ -1,10 +1,12 @@
 // Kafka over SASL_SSL, as MSK, Confluent Cloud and Aiven serve it, against a real Apache Kafka broker
-// this file starts with a SASL_SSL listener and certificates it makes itself: Pulse's transport produces
-// and Pulse's source (`pulse process` with PLAIN, the in-process role with SCRAM-SHA-512) consumes into
+// this file starts with a SASL_SSL listener and certificates it makes itself. The listener also wants a
+// client certificate (mutual TLS), so every client below proves those settings too. Pulse's transport
+// produces and Pulse's source (`pulse process` with PLAIN, the in-process role with SCRAM-SHA-512) consumes into
 // ClickHouse; a wrong password and a broker certificate from an untrusted CA each end `pulse process`
 // within seconds with a non-zero exit and one line saying which.
 import { mkdtemp, rm } from 'node:fs/promises'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { connect as connectTls } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest'
@@ -38,6 +40,7 @@ beforeAll(async () => {
     saslSsl: {
       port: securePort,
       keystoreFile: certs.serverKeystoreFile,
+      clientCaFile: certs.caFile,
       plainUsers: { [PLAIN_USER.username]: PLAIN_USER.password },
       scramUsers: [{ mechanism: 'SCRAM-SHA-512', ...SCRAM_USER }],
     },
@@ -68,14 +71,14 @@ function plainPipeline(): Promise<KafkaTestPipeline> {
     kafka: {
       brokers: [secureBrokers],
       sasl: { mechanism: 'PLAIN', ...PLAIN_USER },
-      ssl: { enabled: true, caFile: certs.caFile, rejectUnauthorized: true },
+      ssl: { enabled: true, caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile, rejectUnauthorized: true },
     },
   })
 }
 
 /** `pulse process` on the pipeline's topics over SASL_SSL, with these TLS and SASL flags instead of the pipeline's. */
 function secureProcessArgs(pipeline: KafkaTestPipeline, clickhouseUrl: string, security: readonly string[]): string[] {
-  return processArgs(pipeline, clickhouseUrl, ['--kafka-ssl', ...security])
+  return processArgs(pipeline, clickhouseUrl, ['--kafka-ssl', '--kafka-ssl-cert-file', certs.clientCertFile, '--kafka-ssl-key-file', certs.clientKeyFile, ...security])
 }
 
 function passwordFile(name: string, password: string): string {
@@ -126,6 +129,8 @@ describe('Kafka over SASL_SSL (real broker, certificates made here)', () => {
       env: {
         PULSE_KAFKA_SSL: 'true',
         PULSE_KAFKA_SSL_CA_FILE: certs.caFile,
+        PULSE_KAFKA_SSL_CERT_FILE: certs.clientCertFile,
+        PULSE_KAFKA_SSL_KEY_FILE: certs.clientKeyFile,
         PULSE_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
         PULSE_KAFKA_SASL_USERNAME: SCRAM_USER.username,
         PULSE_KAFKA_SASL_PASSWORD: SCRAM_USER.password,
@@ -136,6 +141,19 @@ describe('Kafka over SASL_SSL (real broker, certificates made here)', () => {
     await startKafkaProcessor(pipeline)
     const engine = embeddedClickHouse().clickhouse
     await pollUntil(() => count(engine, `SELECT uniqExact(event_id) FROM ${pipeline.database}.client_events`).catch(() => 0), (n) => n === EVENTS, { what: 'every event over SCRAM', timeoutMs: 30_000 })
+  })
+
+  it('the listener refuses a client without a certificate, so the clients above presented theirs', async () => {
+    const [host, port] = secureBrokers.split(':') as [string, string]
+    const refused = await new Promise<string>((resolve) => {
+      const socket = connectTls({ host, port: Number(port), ca: readFileSync(certs.caFile) })
+      socket.setTimeout(10_000, () => socket.destroy(new Error('timed out')))
+      // TLS 1.3 finishes the client's handshake first; the broker's alert arrives with the next read.
+      socket.once('secureConnect', () => socket.write(Buffer.alloc(4)))
+      socket.once('error', (error: Error) => resolve(error.message))
+      socket.once('close', () => resolve('closed without an alert'))
+    })
+    expect(refused).toMatch(/certificate required|alert/i)
   })
 
   it('a wrong password or an untrusted broker certificate ends `pulse process` non-zero, in one line saying which', async () => {
