@@ -184,6 +184,7 @@ describe('Kafka over SASL_SSL (real broker, certificates made here)', () => {
     expect(untrustedCode).not.toBe('hung')
     expect(untrustedCode).not.toBe(0)
     expect(pulseLines(untrusted)).toEqual([expect.stringMatching(new RegExp(`^pulse: TLS to Kafka at ${secureBrokers} failed: the broker's certificate is not trusted`))])
+    expect(wrongPassword.output()).not.toContain('not-the-password')
     expect(untrusted.output()).not.toContain(PLAIN_USER.password)
   })
 })
