@@ -44,7 +44,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   }
   const { param, id, ...values } = parsed.values
   const flags: Record<string, string | boolean | undefined> = {}
-  for (const [name, value] of Object.entries(values)) if (!name.startsWith('no-')) flags[name] = value as string | boolean | undefined
+  const negations = new Set(negatable.map((flag) => `no-${flag}`))
+  for (const [name, value] of Object.entries(values)) if (!negations.has(name)) flags[name] = value as string | boolean | undefined
   const params = Array.isArray(param) ? param.filter((item): item is string => typeof item === 'string') : []
   const ids = Array.isArray(id) ? id.filter((item): item is string => typeof item === 'string') : []
   for (const flag of negatable) if (values[`no-${flag}`] === true) flags[flag] = false
