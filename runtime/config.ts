@@ -55,6 +55,7 @@ export const configSchema = z
         database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('pulse').describe('Database holding the tables.'),
         username: z.string().default('default').describe('ClickHouse user (HTTP only).'),
         password: z.string().default('').describe('ClickHouse password (HTTP only); never logged.'),
+        passwordFile: z.string().min(1).optional().describe('File holding the ClickHouse password (one trailing newline is ignored), e.g. a mounted secret.'),
         caFile: z.string().min(1).optional().describe('PEM file of the CA that signed an https:// server\'s certificate (default: the system\'s CAs).'),
         batchRows: z.number().int().min(1).default(20_000).describe('A partition seals its buffered rows once this many are pending.'),
         flushIntervalMs: z.number().int().min(50).default(1000).describe('...or once its oldest pending row is this old.'),
@@ -70,6 +71,10 @@ export const configSchema = z
       .refine((clickhouse) => clickhouse.cluster === undefined || clickhouse.url !== undefined, {
         path: ['cluster'],
         message: 'a cluster layout needs a ClickHouse server (--clickhouse URL), not the embedded engine',
+      })
+      .refine((clickhouse) => clickhouse.password === '' || clickhouse.passwordFile === undefined, {
+        path: ['passwordFile'],
+        message: 'set the ClickHouse password or a password file, not both',
       })
       // A CA for a plain http:// URL or the embedded engine would be silently unused: say so instead.
       .refine((clickhouse) => clickhouse.caFile === undefined || clickhouse.url?.startsWith('https://') === true, {
@@ -208,6 +213,7 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'clickhouse.database', flag: 'database', env: 'PULSE_DATABASE', type: 'string' },
   { path: 'clickhouse.username', flag: 'clickhouse-user', env: 'PULSE_CLICKHOUSE_USER', type: 'string' },
   { path: 'clickhouse.password', flag: 'clickhouse-password', env: 'PULSE_CLICKHOUSE_PASSWORD', type: 'string' },
+  { path: 'clickhouse.passwordFile', flag: 'clickhouse-password-file', env: 'PULSE_CLICKHOUSE_PASSWORD_FILE', type: 'string' },
   { path: 'clickhouse.caFile', flag: 'clickhouse-ca-file', env: 'PULSE_CLICKHOUSE_CA_FILE', type: 'string' },
   { path: 'clickhouse.batchRows', flag: 'batch-rows', env: 'PULSE_BATCH_ROWS', type: 'number' },
   { path: 'clickhouse.flushIntervalMs', flag: 'flush-interval-ms', env: 'PULSE_FLUSH_INTERVAL_MS', type: 'number' },

@@ -11,3 +11,10 @@ export function readSettingFile(path: string, setting: string, flag: string): st
     throw new ConfigError(`invalid setting ${setting} (--${flag}): cannot read ${path} (${reason})`)
   }
 }
+
+/** A password file as secret managers and Docker/Kubernetes secrets write it: one trailing newline is not part of it. */
+export function readSecretFile(path: string, setting: string, flag: string): string {
+  const secret = readSettingFile(path, setting, flag).replace(/\r?\n$/, '')
+  if (secret === '') throw new ConfigError(`invalid setting ${setting} (--${flag}): ${path} is empty`)
+  return secret
+}

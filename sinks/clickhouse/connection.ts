@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { loadChdb } from './chdb-loader.ts'
 import { openWhenFree } from './directory-lock.ts'
-import { readSettingFile } from '../../runtime/setting-file.ts'
+import { readSecretFile, readSettingFile } from '../../runtime/setting-file.ts'
 
 export interface ClickHouseTarget {
   /** http(s):// URL of a server; unset means the embedded engine in dataDir. */
@@ -15,6 +15,8 @@ export interface ClickHouseTarget {
   dataDir: string
   username: string
   password: string
+  /** File holding the password instead (read when connecting). */
+  passwordFile?: string | undefined
   /** PEM file of the CA that signed an https:// server's certificate; unset: the system's CAs. */
   caFile?: string | undefined
   /** Seconds a request may take before the client gives up (HTTP only). */
@@ -83,7 +85,7 @@ export function httpClientConfig(url: string, target: ClickHouseTarget): ClickHo
   return {
     url,
     username: target.username,
-    password: target.password,
+    password: target.passwordFile === undefined ? target.password : readSecretFile(target.passwordFile, 'clickhouse.passwordFile', 'clickhouse-password-file'),
     request_timeout: target.requestTimeoutMs ?? 30_000,
     // The sink decides about retries (with dedup tokens a retried insert is safe); the client must not
     // hide failures behind its own.

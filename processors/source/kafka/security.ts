@@ -5,8 +5,7 @@
 import type { ConnectionOptions } from 'node:tls'
 import type { SASLOptions } from 'kafkajs'
 import type { KafkaSaslSettings, KafkaSslSettings } from '../../../runtime/kafka-security-config.ts'
-import { ConfigError } from '../../../runtime/errors.ts'
-import { readSettingFile as readSetting } from '../../../runtime/setting-file.ts'
+import { readSecretFile, readSettingFile as readSetting } from '../../../runtime/setting-file.ts'
 
 export interface KafkaSecuritySettings {
   sasl: KafkaSaslSettings
@@ -37,16 +36,9 @@ function tlsOptions(ssl: KafkaSslSettings): ConnectionOptions | undefined {
 
 function saslOptions(sasl: KafkaSaslSettings): SASLOptions | undefined {
   if (sasl.mechanism === 'none') return undefined
-  const password = sasl.passwordFile === undefined ? sasl.password : secretFromFile(sasl.passwordFile)
+  const password = sasl.passwordFile === undefined ? sasl.password : readSecretFile(sasl.passwordFile, 'kafka.sasl.passwordFile', 'kafka-sasl-password-file')
   const credentials = { username: sasl.username, password }
   if (sasl.mechanism === 'PLAIN') return { mechanism: 'plain', ...credentials }
   if (sasl.mechanism === 'SCRAM-SHA-256') return { mechanism: 'scram-sha-256', ...credentials }
   return { mechanism: 'scram-sha-512', ...credentials }
-}
-
-/** A password file as secret managers and Docker/Kubernetes secrets write it: one trailing newline is not part of it. */
-function secretFromFile(path: string): string {
-  const secret = readSetting(path, 'kafka.sasl.passwordFile', 'kafka-sasl-password-file').replace(/\r?\n$/, '')
-  if (secret === '') throw new ConfigError(`invalid setting kafka.sasl.passwordFile (--kafka-sasl-password-file): ${path} is empty`)
-  return secret
 }
