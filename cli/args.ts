@@ -33,7 +33,9 @@ const EXTRA_FLAGS = {
 export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { ...EXTRA_FLAGS }
   for (const binding of SETTING_BINDINGS) options[binding.flag] = { type: binding.type === 'boolean' ? 'boolean' : 'string' }
-  options['no-dedup'] = { type: 'boolean' }
+  // A boolean that defaults to true can only be switched off by its --no- form (--no-dedup).
+  const negatable = SETTING_BINDINGS.filter((binding) => binding.type === 'boolean').map((binding) => binding.flag)
+  for (const flag of negatable) options[`no-${flag}`] = { type: 'boolean' }
   let parsed: ReturnType<typeof parseArgs>
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true })
@@ -41,10 +43,12 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     throw new ConfigError(error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error))
   }
   const { param, id, ...values } = parsed.values
-  const flags = values as Record<string, string | boolean | undefined>
+  const flags: Record<string, string | boolean | undefined> = {}
+  const negations = new Set(negatable.map((flag) => `no-${flag}`))
+  for (const [name, value] of Object.entries(values)) if (!negations.has(name)) flags[name] = value as string | boolean | undefined
   const params = Array.isArray(param) ? param.filter((item): item is string => typeof item === 'string') : []
   const ids = Array.isArray(id) ? id.filter((item): item is string => typeof item === 'string') : []
-  if (flags['no-dedup'] === true) flags.dedup = false
+  for (const flag of negatable) if (values[`no-${flag}`] === true) flags[flag] = false
   const [command, ...positionals] = parsed.positionals
   return { command, positionals, flags, ...(params.length > 0 ? { params } : {}), ...(ids.length > 0 ? { ids } : {}) }
 }

@@ -37,6 +37,8 @@ import type { Source } from '../pipeline/source.ts'
 import type { Transport } from '../producers/transport.ts'
 import type { Kafka } from 'kafkajs'
 import { createKafka, topicNames } from '../processors/source/kafka/client.ts'
+import { kafkaClientSecurity, type KafkaClientSecurity } from '../processors/source/kafka/security.ts'
+import { checkBrokerCertificate } from '../processors/source/kafka/connect-failure.ts'
 import { KafkaSource } from '../processors/source/kafka/kafka-source.ts'
 import { KafkaTransport } from '../producers/kafka/kafka-transport.ts'
 
@@ -248,13 +250,16 @@ export async function openStreams(runtime: Runtime, embedded: boolean): Promise<
 export interface KafkaParts {
   kafka: Kafka
   streams: Record<RecordKind, string>
+  /** The TLS and SASL options every client of `kafka` uses (absent: PLAINTEXT). */
+  security: KafkaClientSecurity
 }
 
 /** Kafka is never embedded: `npm run kafka:up` starts a local broker (README, "Kafka"). */
 export function openKafka(runtime: Runtime): KafkaParts {
   const { brokers, topicPrefix } = runtime.config.kafka
-  const kafka = createKafka({ brokers, clientId: `pulse-${hostname()}-${process.pid}`, logger: runtime.logger })
-  return { kafka, streams: topicNames(topicPrefix) }
+  const security = kafkaClientSecurity(runtime.config.kafka)
+  const kafka = createKafka({ brokers, clientId: `pulse-${hostname()}-${process.pid}`, logger: runtime.logger, security })
+  return { kafka, streams: topicNames(topicPrefix), security }
 }
 
 export function kafkaTransport(runtime: Runtime, parts: KafkaParts): KafkaTransport {
@@ -278,9 +283,10 @@ export function kafkaSource(runtime: Runtime, parts: KafkaParts, store: Checkpoi
   })
 }
 
-function openKafkaStreams(runtime: Runtime): Promise<StreamParts> {
+async function openKafkaStreams(runtime: Runtime): Promise<StreamParts> {
   const parts = openKafka(runtime)
-  return Promise.resolve({
+  if (parts.security.ssl !== undefined) await checkBrokerCertificate(runtime.config.kafka.brokers, parts.security.ssl)
+  return {
     streams: parts.streams,
     transport: () => framed(runtime, kafkaTransport(runtime, parts), parts.streams),
     source: (store) => kafkaSource(runtime, parts, store),
@@ -288,5 +294,5 @@ function openKafkaStreams(runtime: Runtime): Promise<StreamParts> {
     onFailure: () => undefined,
     // The producer and the consumer disconnect in close() and stop(); the Kafka object holds nothing else.
     close: () => Promise.resolve(),
-  })
+  }
 }

@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { parseFlowLogFormat } from '../schemas/flow-log/format.ts'
 import { ConfigError } from './errors.ts'
+import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security-config.ts'
 
 const port = z.number().int().min(0).max(65535)
 
@@ -42,6 +43,8 @@ export const configSchema = z
         partitions: z.number().int().min(1).default(4).describe('Partitions per topic when Pulse creates it.'),
         groupId: z.string().min(1).default('pulse-processors').describe('Consumer group of `pulse process`.'),
         sessionTimeoutMs: z.number().int().min(1000).max(300_000).default(10_000).describe('A processor silent this long leaves the group and its partitions move to the others.'),
+        sasl: kafkaSaslSchema,
+        ssl: kafkaSslSchema,
       })
       .strict()
       .prefault({}),
@@ -52,6 +55,8 @@ export const configSchema = z
         database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('pulse').describe('Database holding the tables.'),
         username: z.string().default('default').describe('ClickHouse user (HTTP only).'),
         password: z.string().default('').describe('ClickHouse password (HTTP only); never logged.'),
+        passwordFile: z.string().min(1).optional().describe('File holding the ClickHouse password (one trailing newline is ignored), e.g. a mounted secret.'),
+        caFile: z.string().min(1).optional().describe('PEM file of the CA that signed an https:// server\'s certificate (default: the system\'s CAs).'),
         batchRows: z.number().int().min(1).default(20_000).describe('A partition seals its buffered rows once this many are pending.'),
         flushIntervalMs: z.number().int().min(50).default(1000).describe('...or once its oldest pending row is this old.'),
         maxBufferedBytes: z
@@ -72,6 +77,15 @@ export const configSchema = z
       .refine((clickhouse) => clickhouse.cluster === undefined || clickhouse.url !== undefined, {
         path: ['cluster'],
         message: 'a cluster layout needs a ClickHouse server (--clickhouse URL), not the embedded engine',
+      })
+      .refine((clickhouse) => clickhouse.password === '' || clickhouse.passwordFile === undefined, {
+        path: ['passwordFile'],
+        message: 'set the ClickHouse password or a password file, not both',
+      })
+      // A CA for a plain http:// URL or the embedded engine would be silently unused: say so instead.
+      .refine((clickhouse) => clickhouse.caFile === undefined || clickhouse.url?.startsWith('https://') === true, {
+        path: ['caFile'],
+        message: 'a CA file is for an https:// ClickHouse URL (--clickhouse https://...)',
       })
       .prefault({}),
     producer: z
@@ -191,11 +205,22 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'kafka.partitions', flag: 'partitions', env: 'PULSE_KAFKA_PARTITIONS', type: 'number' },
   { path: 'kafka.groupId', flag: 'group', env: 'PULSE_KAFKA_GROUP', type: 'string' },
   { path: 'kafka.sessionTimeoutMs', flag: 'kafka-session-timeout-ms', env: 'PULSE_KAFKA_SESSION_TIMEOUT_MS', type: 'number' },
+  { path: 'kafka.sasl.mechanism', flag: 'kafka-sasl-mechanism', env: 'PULSE_KAFKA_SASL_MECHANISM', type: 'string' },
+  { path: 'kafka.sasl.username', flag: 'kafka-sasl-username', env: 'PULSE_KAFKA_SASL_USERNAME', type: 'string' },
+  { path: 'kafka.sasl.password', flag: 'kafka-sasl-password', env: 'PULSE_KAFKA_SASL_PASSWORD', type: 'string' },
+  { path: 'kafka.sasl.passwordFile', flag: 'kafka-sasl-password-file', env: 'PULSE_KAFKA_SASL_PASSWORD_FILE', type: 'string' },
+  { path: 'kafka.ssl.enabled', flag: 'kafka-ssl', env: 'PULSE_KAFKA_SSL', type: 'boolean' },
+  { path: 'kafka.ssl.caFile', flag: 'kafka-ssl-ca-file', env: 'PULSE_KAFKA_SSL_CA_FILE', type: 'string' },
+  { path: 'kafka.ssl.certFile', flag: 'kafka-ssl-cert-file', env: 'PULSE_KAFKA_SSL_CERT_FILE', type: 'string' },
+  { path: 'kafka.ssl.keyFile', flag: 'kafka-ssl-key-file', env: 'PULSE_KAFKA_SSL_KEY_FILE', type: 'string' },
+  { path: 'kafka.ssl.rejectUnauthorized', flag: 'kafka-ssl-reject-unauthorized', env: 'PULSE_KAFKA_SSL_REJECT_UNAUTHORIZED', type: 'boolean' },
   { path: 'clickhouse.url', flag: 'clickhouse', env: 'PULSE_CLICKHOUSE_URL', type: 'string' },
   { path: 'clickhouse.dataDir', flag: 'data-dir', env: 'PULSE_DATA_DIR', type: 'string' },
   { path: 'clickhouse.database', flag: 'database', env: 'PULSE_DATABASE', type: 'string' },
   { path: 'clickhouse.username', flag: 'clickhouse-user', env: 'PULSE_CLICKHOUSE_USER', type: 'string' },
   { path: 'clickhouse.password', flag: 'clickhouse-password', env: 'PULSE_CLICKHOUSE_PASSWORD', type: 'string' },
+  { path: 'clickhouse.passwordFile', flag: 'clickhouse-password-file', env: 'PULSE_CLICKHOUSE_PASSWORD_FILE', type: 'string' },
+  { path: 'clickhouse.caFile', flag: 'clickhouse-ca-file', env: 'PULSE_CLICKHOUSE_CA_FILE', type: 'string' },
   { path: 'clickhouse.batchRows', flag: 'batch-rows', env: 'PULSE_BATCH_ROWS', type: 'number' },
   { path: 'clickhouse.maxBufferedBytes', flag: 'max-buffered-bytes', env: 'PULSE_MAX_BUFFERED_BYTES', type: 'number' },
   { path: 'clickhouse.flushIntervalMs', flag: 'flush-interval-ms', env: 'PULSE_FLUSH_INTERVAL_MS', type: 'number' },

@@ -5,6 +5,8 @@ import { pino, type Logger } from 'pino'
 export type { Logger }
 
 export const REDACTED_KEYS = ['password', 'secret', 'secretAccessKey', 'sessionToken', 'authorization', 'sasl']
+/** `key` alone is too common a name (record keys are logged); under TLS options it is a private key. */
+const REDACTED_TLS_KEYS = ['ssl.key', 'tls.key']
 
 export interface LoggerOptions {
   level?: string
@@ -17,7 +19,7 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.PULSE_LOG_LEVEL ?? 'info'
   const redact = {
-    paths: REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
+    paths: [...REDACTED_KEYS, ...REDACTED_TLS_KEYS].flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
     censor: '[redacted]',
   }
   const pretty = options.pretty ?? (process.stderr.isTTY && options.destination === undefined)

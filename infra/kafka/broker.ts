@@ -13,6 +13,7 @@ import { Kafka, logLevel } from 'kafkajs'
 import { archiveIsSound, archivePath, planClassDataSharing, promoteArchive, type CdsPlan } from './cds.ts'
 import { CLUSTER_ID, renderLog4jConfig, renderServerProperties } from './config.ts'
 import { ensureKafkaJars, type KafkaJarOptions } from './jars.ts'
+import { scramFormatArgs, type SaslSslListener } from './sasl-ssl.ts'
 import { KAFKA_VERSION, dataDirLayout, defaultDataDir, versionDir, type DataDirLayout } from './paths.ts'
 import {
   delay,
@@ -30,6 +31,7 @@ import {
 
 export { ensureKafkaJars, type KafkaJarOptions } from './jars.ts'
 export { KAFKA_VERSION } from './paths.ts'
+export type { SaslSslListener } from './sasl-ssl.ts'
 export { isProcessRunning } from './process.ts'
 
 export interface KafkaBrokerOptions extends KafkaJarOptions {
@@ -54,6 +56,8 @@ export interface KafkaBrokerOptions extends KafkaJarOptions {
   stopTimeoutMs?: number | undefined
   /** AppCDS archive for faster starts; default on, env PULSE_KAFKA_CDS=0 turns it off. */
   classDataSharing?: boolean | undefined
+  /** An extra SASL_SSL listener; its SCRAM users are created only when the data dir is first formatted. */
+  saslSsl?: SaslSslListener | undefined
 }
 
 export interface StopResult {
@@ -106,6 +110,7 @@ interface Resolved {
   readonly startTimeoutMs: number
   readonly stopTimeoutMs: number
   readonly classDataSharing: boolean
+  readonly saslSsl: SaslSslListener | undefined
   readonly log: (line: string) => void
 }
 
@@ -148,6 +153,7 @@ function resolveOptions(options: KafkaBrokerOptions): Resolved {
     startTimeoutMs: options.startTimeoutMs ?? 60_000,
     stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
     classDataSharing: options.classDataSharing ?? process.env['PULSE_KAFKA_CDS'] !== '0',
+    saslSsl: options.saslSsl,
     log: options.log ?? (() => undefined),
   }
 }
@@ -221,7 +227,7 @@ async function assertPortsFree(r: Resolved): Promise<void> {
 }
 
 function serverProperties(r: Resolved): string {
-  return renderServerProperties({ host: r.host, port: r.port, controllerPort: r.controllerPort, numPartitions: r.numPartitions, logDirs: r.layout.logDirs })
+  return renderServerProperties({ host: r.host, port: r.port, controllerPort: r.controllerPort, numPartitions: r.numPartitions, logDirs: r.layout.logDirs, saslSsl: r.saslSsl })
 }
 
 /**
@@ -245,7 +251,7 @@ async function prepareDataDir(r: Resolved, libs: string): Promise<void> {
   await writeFile(layout.serverProperties, serverProperties(r))
   if (await fileExists(layout.metaProperties)) return
   r.log(`Formatting KRaft storage in ${layout.logDirs}...`)
-  const args = [...jvmArgs(r, libs), 'kafka.tools.StorageTool', 'format', '--cluster-id', CLUSTER_ID, '--config', layout.serverProperties, '--ignore-formatted']
+  const args = [...jvmArgs(r, libs), 'kafka.tools.StorageTool', 'format', '--cluster-id', CLUSTER_ID, '--config', layout.serverProperties, '--ignore-formatted', ...scramFormatArgs(r.saslSsl)]
   const result = await runCommand(r.javaCommand, args, layout.dataDir).catch((error: unknown) => {
     throw new Error(`Could not run ${r.javaCommand} (${describeFailure(error)}): Kafka ${r.version} needs Java 17+ on PATH or in JAVA_HOME`)
   })

@@ -7,7 +7,8 @@ import { CompressionTypes, Partitioners, type Admin, type Kafka, type Message, t
 import type { Logger } from 'pino'
 import type { ProducerMetrics } from '../metrics.ts'
 import type { OutgoingRecord, Transport } from '../transport.ts'
-import { ensureTopics, unreachable } from '../../processors/source/kafka/client.ts'
+import { ensureTopics } from '../../processors/source/kafka/client.ts'
+import { connectFailure } from '../../processors/source/kafka/connect-failure.ts'
 
 /**
  * Bytes of keys and values per produce request. A partition's record batch must stay under the
@@ -50,7 +51,7 @@ export class KafkaTransport implements Transport {
     try {
       await admin.connect()
     } catch (error) {
-      throw unreachable(this.options.brokers, error)
+      throw connectFailure(this.options.brokers, error)
     }
     await ensureTopics(admin, streams, this.options.partitions, this.options.logger)
   }
@@ -76,7 +77,7 @@ export class KafkaTransport implements Transport {
   private connect(): Promise<void> {
     this.connected ??= this.producer.connect().catch((error: unknown) => {
       this.connected = undefined
-      throw unreachable(this.options.brokers, error)
+      throw connectFailure(this.options.brokers, error)
     })
     return this.connected
   }

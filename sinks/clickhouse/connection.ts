@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { loadChdb } from './chdb-loader.ts'
 import { openWhenFree } from './directory-lock.ts'
+import { readSecretFile, readSettingFile } from '../../runtime/setting-file.ts'
 
 export interface ClickHouseTarget {
   /** http(s):// URL of a server; unset means the embedded engine in dataDir. */
@@ -14,6 +15,10 @@ export interface ClickHouseTarget {
   dataDir: string
   username: string
   password: string
+  /** File holding the password instead (read when connecting). */
+  passwordFile?: string | undefined
+  /** PEM file of the CA that signed an https:// server's certificate; unset: the system's CAs. */
+  caFile?: string | undefined
   /** Seconds a request may take before the client gives up (HTTP only). */
   requestTimeoutMs?: number
   /** The server's cluster, when migrations should create the cluster layout (migrate.ts). */
@@ -68,17 +73,23 @@ function connectEmbedded(dataDir: string): ClickHouse {
 }
 
 function connectHttp(url: string, target: ClickHouseTarget): ClickHouse {
-  const client = createClient({
-    url,
-    username: target.username,
-    password: target.password,
-    request_timeout: target.requestTimeoutMs ?? 30_000,
-    // The sink decides about retries (with dedup tokens a retried insert is safe); the client must not
-    // hide failures behind its own.
-    compression: { request: false, response: true },
-  })
+  const client = createClient(httpClientConfig(url, target))
   const shown = new URL(url)
   shown.username = ''
   shown.password = ''
   return { client, kind: 'http', location: shown.toString(), embedded: undefined, cluster: target.cluster, close: () => client.close() }
+}
+
+/** The client's settings for a server; exported so a test can see the CA reach them. */
+export function httpClientConfig(url: string, target: ClickHouseTarget): ClickHouseClientConfigOptions {
+  return {
+    url,
+    username: target.username,
+    password: target.passwordFile === undefined ? target.password : readSecretFile(target.passwordFile, 'clickhouse.passwordFile', 'clickhouse-password-file'),
+    request_timeout: target.requestTimeoutMs ?? 30_000,
+    // The sink decides about retries (with dedup tokens a retried insert is safe); the client must not
+    // hide failures behind its own.
+    compression: { request: false, response: true },
+    ...(target.caFile === undefined ? {} : { tls: { ca_cert: Buffer.from(readSettingFile(target.caFile, 'clickhouse.caFile', 'clickhouse-ca-file')) } }),
+  }
 }

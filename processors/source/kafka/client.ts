@@ -5,11 +5,14 @@ import { Kafka, logLevel, type Admin, type logCreator } from 'kafkajs'
 import type { Logger } from 'pino'
 import type { RecordKind } from '../../../schemas/types.ts'
 import { guardRequestQueueTimer } from './request-queue-fix.ts'
+import type { KafkaClientSecurity } from './security.ts'
 
 export interface KafkaTarget {
   brokers: readonly string[]
   clientId: string
   logger: Logger
+  /** TLS and SASL (security.ts); absent: PLAINTEXT. */
+  security?: KafkaClientSecurity
 }
 
 export function createKafka(target: KafkaTarget): Kafka {
@@ -17,6 +20,7 @@ export function createKafka(target: KafkaTarget): Kafka {
   return new Kafka({
     clientId: target.clientId,
     brokers: [...target.brokers],
+    ...target.security,
     logLevel: logLevel.INFO,
     logCreator: pinoLogCreator(target.logger.child({ component: 'kafkajs' })),
     connectionTimeout: 3000,
@@ -50,12 +54,6 @@ export async function ensureTopics(admin: Admin, topics: readonly string[], part
   for (const topic of metadata.topics) {
     if (topic.partitions.length < partitions) logger.warn({ topic: topic.name, partitions: topic.partitions.length, configured: partitions }, 'topic has fewer partitions than configured; left as it is')
   }
-}
-
-/** The first request to an unreachable broker fails with a message that says what to do. */
-export function unreachable(brokers: readonly string[], error: unknown): Error {
-  const cause = error instanceof Error ? error.message : String(error)
-  return new Error(`cannot reach Kafka at ${brokers.join(',')} (${cause}); start a local broker with \`npm run kafka:up\` or pass --brokers`, { cause: error })
 }
 
 /**

@@ -10,7 +10,8 @@ import type { Checkpoint } from '../../../pipeline/checkpoint.ts'
 import { errorMessage } from '../../../runtime/errors.ts'
 import type { SourceMetrics } from '../metrics.ts'
 import type { BatchHandler, PartitionLifecycle, Source, SourceRecord } from '../../../pipeline/source.ts'
-import { ensureTopics, unreachable } from './client.ts'
+import { ensureTopics } from './client.ts'
+import { connectFailure } from './connect-failure.ts'
 import { whileHeartbeating } from './heartbeats.ts'
 import { publishLag, readLag, type OwnedPartition } from './lag.ts'
 import { withRejoinHooks, type TopicPartitions } from './rejoin-hook.ts'
@@ -99,7 +100,7 @@ export class KafkaSource implements Source {
     try {
       await this.admin.connect()
     } catch (error) {
-      throw unreachable(this.options.brokers, error)
+      throw connectFailure(this.options.brokers, error)
     }
     await ensureTopics(this.admin, this.options.topics, this.options.partitions, this.options.logger)
     await this.consumer.connect()

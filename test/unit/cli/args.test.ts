@@ -28,6 +28,12 @@ describe('parseCommandLine', () => {
     expect(loadConfig({ flags, env: { PULSE_DEDUP: 'true' } }).clickhouse.dedup).toBe(false)
   })
 
+  it('gives every boolean setting a --no- form (TLS verification off for a test broker)', () => {
+    const { flags } = parseCommandLine(['process', '--kafka-ssl', '--no-kafka-ssl-reject-unauthorized'])
+    expect(flags).toEqual({ 'kafka-ssl': true, 'kafka-ssl-reject-unauthorized': false })
+    expect(loadConfig({ flags, env: { PULSE_KAFKA_SSL_REJECT_UNAUTHORIZED: 'true' } }).kafka.ssl).toEqual({ enabled: true, rejectUnauthorized: false })
+  })
+
   it('leaves dedup unset without the flag, so lower sources decide', () => {
     const { flags } = parseCommandLine(['run'])
     expect(flags.dedup).toBeUndefined()

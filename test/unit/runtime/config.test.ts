@@ -45,7 +45,16 @@ describe('defaults', () => {
       dynamodbPort: 4569,
     })
     expect(config.kinesis.endpoint).toBeUndefined()
-    expect(config.kafka).toEqual({ brokers: ['127.0.0.1:9092'], topicPrefix: 'pulse', partitions: 4, groupId: 'pulse-processors', sessionTimeoutMs: 10_000 })
+    expect(config.kafka).toEqual({
+      brokers: ['127.0.0.1:9092'],
+      topicPrefix: 'pulse',
+      partitions: 4,
+      groupId: 'pulse-processors',
+      sessionTimeoutMs: 10_000,
+      // PLAINTEXT unless asked: a local broker (npm run kafka:up) has no TLS or SASL.
+      sasl: { mechanism: 'none', username: '', password: '' },
+      ssl: { enabled: false, rejectUnauthorized: true },
+    })
     expect(config.clickhouse).toEqual({
       dataDir: './data',
       database: 'pulse',
@@ -71,9 +80,23 @@ describe('defaults', () => {
     expect(loadConfig({ env: { PULSE_FLOW_LOG_FORMAT: '${start} ${end} ${srcaddr}', PULSE_SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081', PULSE_WIRE_FORMAT: 'confluent' } }).producer.wireFormat).toBe('confluent')
   })
 
+  it('takes a ClickHouse CA file only for an https:// server, where it is used', () => {
+    expect(() => loadConfig({ flags: { 'clickhouse-ca-file': '/etc/ca.pem' } })).toThrow(/clickhouse\.caFile \(--clickhouse-ca-file, PULSE_CLICKHOUSE_CA_FILE\): a CA file is for an https:\/\/ ClickHouse URL/)
+    expect(() => loadConfig({ flags: { clickhouse: 'http://ch:8123', 'clickhouse-ca-file': '/etc/ca.pem' } })).toThrow(/a CA file is for an https/)
+    expect(loadConfig({ env: { PULSE_CLICKHOUSE_URL: 'https://ch:8443', PULSE_CLICKHOUSE_CA_FILE: '/etc/ca.pem' } }).clickhouse.caFile).toBe('/etc/ca.pem')
+  })
+
   it('keeps the defaults of a section that a file only partly sets', () => {
     const config = loadConfig({ file: configFile('kafka:\n  partitions: 12\n') })
-    expect(config.kafka).toEqual({ brokers: ['127.0.0.1:9092'], topicPrefix: 'pulse', partitions: 12, groupId: 'pulse-processors', sessionTimeoutMs: 10_000 })
+    expect(config.kafka).toEqual({
+      brokers: ['127.0.0.1:9092'],
+      topicPrefix: 'pulse',
+      partitions: 12,
+      groupId: 'pulse-processors',
+      sessionTimeoutMs: 10_000,
+      sasl: { mechanism: 'none', username: '', password: '' },
+      ssl: { enabled: false, rejectUnauthorized: true },
+    })
   })
 
   it('treats an empty file as no settings', () => {
