@@ -21,7 +21,7 @@ import type { ChildResult, ChildTask, ContenderName, Topics } from './pipelines/
 
 const DEFAULTS = { events: 1_000_000, flows: 200_000, pacedSeconds: 20, seed: 7 }
 const PARTITIONS = 4
-const DRAIN_ORDER: readonly ContenderName[] = ['ceiling', 'pulse', 'pulse-server', 'baseline', 'kafka-engine']
+const DRAIN_ORDER: readonly ContenderName[] = ['ceiling', 'pulse', 'pulse-raw', 'pulse-server', 'baseline', 'kafka-engine']
 const PACED: readonly ContenderName[] = ['pulse', 'baseline', 'kafka-engine']
 
 const { values: flags } = parseArgs({

@@ -21,6 +21,8 @@ export interface ClientProcessingSettings extends ClockSettings {
   careRebufferRatio: number
   /** Without events this long (processing time), the partition's watermark follows the clock; 0 or absent: never. */
   idleTimeoutMs?: number
+  /** False: raw rows only (no windows, sessions or care), for measuring what they cost. Default true. */
+  derived?: boolean
 }
 
 /**
@@ -87,6 +89,7 @@ export class ClientPartition {
     if (this.dedup.isDuplicate(event.event_id, event.event_time, this.clock.highestEventTime)) return { rows: [], arrival: 'duplicate' }
     const arrival = this.clock.observe(event.event_time)
     const rows = [raw(arrival)]
+    if (this.settings.derived === false) return { rows, arrival }
     if (arrival === 'too_late') rows.push(eventCountContribution(event, this.clock.windowStart(event.event_time)))
     else rows.push(...this.fold(event, arrival === 'late'))
     // Closed by this event's watermark, in this record's block: a replay closes them at the same record.

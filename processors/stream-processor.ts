@@ -87,7 +87,7 @@ export class StreamProcessor {
       store: options.checkpoints,
       freshness: options.freshness,
       logger: options.logger.child({ component: 'flusher' }),
-      rollups: DEFAULT_ROLLUPS,
+      rollups: options.processing.derived === false ? [] : DEFAULT_ROLLUPS,
       dedup: options.dedup,
       kindOf: options.kindOf,
     })

@@ -111,6 +111,7 @@ export const configSchema = z
         careRebufferRatio: z.number().min(0).max(1).default(0.05).describe('A session rebuffering more than this share of its time went bad.'),
         enrichHoldBackMs: z.number().int().min(0).default(6000).describe('Flows wait this long after reaching the stream, so IP assignments sent a little after them still attribute them.'),
         idleTimeoutMs: z.number().int().min(0).default(30_000).describe('A partition without events this long lets its watermark follow the clock, so its sessions still time out (0: never).'),
+        derived: z.boolean().default(true).describe('Derive aggregates, sessions and care actions; --no-derived writes the raw rows only (to measure what the rest costs).'),
       })
       .strict()
       .prefault({}),
@@ -238,6 +239,7 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'processing.careRebufferRatio', flag: 'care-rebuffer-ratio', env: 'PULSE_CARE_REBUFFER_RATIO', type: 'number' },
   { path: 'processing.enrichHoldBackMs', flag: 'enrich-hold-back-ms', env: 'PULSE_ENRICH_HOLD_BACK_MS', type: 'number' },
   { path: 'processing.idleTimeoutMs', flag: 'idle-timeout-ms', env: 'PULSE_IDLE_TIMEOUT_MS', type: 'number' },
+  { path: 'processing.derived', flag: 'derived', env: 'PULSE_DERIVED', type: 'boolean' },
   { path: 'flowLogs.format', flag: 'flow-log-format', env: 'PULSE_FLOW_LOG_FORMAT', type: 'string' },
   { path: 'flowLogs.stream', flag: 'flow-log-stream', env: 'PULSE_FLOW_LOG_STREAM', type: 'string' },
   { path: 'producer.wireFormat', flag: 'wire-format', env: 'PULSE_WIRE_FORMAT', type: 'string' },

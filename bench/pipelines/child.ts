@@ -14,7 +14,7 @@ import { READY_LINE, type ChildResult, type ChildTask, type Contender } from './
 const TIMEOUT_MS = 8 * 60_000
 
 function open(task: ChildTask): Promise<Contender> {
-  if (task.contender === 'pulse' || task.contender === 'pulse-server') return openPulse(task)
+  if (task.contender === 'pulse' || task.contender === 'pulse-raw' || task.contender === 'pulse-server') return openPulse(task)
   if (task.contender === 'baseline') return openBaseline(task)
   return openKafkaEngine(task)
 }

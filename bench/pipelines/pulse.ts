@@ -23,6 +23,8 @@ export function pulseConfig(task: ChildTask, groupId: string): Config {
     source: 'kafka',
     logLevel: 'warn',
     kafka: { ...defaults.kafka, brokers: [task.brokers], topicPrefix: task.topics.prefix, groupId },
+    // Pulse, raw rows only: the same pipeline with --no-derived (no aggregates, sessions or care).
+    processing: { ...defaults.processing, derived: task.contender !== 'pulse-raw' },
     clickhouse: { ...defaults.clickhouse, dataDir: task.dataDir, ...(task.clickhouse === undefined ? {} : { url: task.clickhouse.url, username: task.clickhouse.username, password: task.clickhouse.password }) },
   }
 }

@@ -6,6 +6,7 @@ import type { ChildResult, ContenderName } from './types.ts'
 
 export const LABELS: Record<ContenderName, string> = {
   pulse: 'Pulse (defaults: decode, validate, enrich, aggregate, sessions, sink)',
+  'pulse-raw': 'Pulse, raw rows only (--no-derived: decode, validate, enrich, dedup, sink; no aggregates, sessions or care)',
   'pulse-server': 'Pulse → ClickHouse server (the same, writing over HTTP to the engine in another process; CPU: both processes)',
   baseline: 'naive baseline (kafkajs eachMessage, per-message decode, 1,000-row awaited inserts)',
   'kafka-engine': 'ClickHouse Kafka engine + materialized view (chDB 26.7, JSONEachRow topics)',

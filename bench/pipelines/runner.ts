@@ -30,7 +30,7 @@ export async function tempDir(name: string): Promise<string> {
 export async function runChild(task: ChildTask, options: RunOptions = {}): Promise<ChildResult> {
   const profile = options.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.profileDir]
   // Pulse runs with its own V8 flags, as `pulse` starts it; the others with node's defaults.
-  const flags = task.contender === 'pulse' || task.contender === 'pulse-server' ? PULSE_NODE_FLAGS : []
+  const flags = task.contender.startsWith('pulse') ? PULSE_NODE_FLAGS : []
   const child = spawn(process.execPath, [...flags, ...profile, '--import', 'tsx', CHILD, JSON.stringify(task)], { stdio: ['ignore', 'pipe', 'inherit'] })
   let output = ''
   let producing: Promise<void> | undefined

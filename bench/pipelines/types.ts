@@ -1,7 +1,7 @@
 import type { SinkParts } from '../../cli/roles.ts'
 
 // What the parent hands a contender's child process and what the child reports back (one JSON line each).
-export type ContenderName = 'pulse' | 'pulse-server' | 'baseline' | 'kafka-engine' | 'ceiling'
+export type ContenderName = 'pulse' | 'pulse-raw' | 'pulse-server' | 'baseline' | 'kafka-engine' | 'ceiling'
 
 /** Topic names of one workload: Avro (what Pulse reads) and a JSONEachRow copy (what ClickHouse reads). */
 export interface Topics {

@@ -49,3 +49,16 @@ describe('ClientPartition A/B cells', () => {
     expect(engagementCells(partition, event({ event_type: 'title_click', app_session_id: 'idle', event_time: later }))).toEqual([':'])
   })
 })
+
+describe('ClientPartition with derived rows switched off', () => {
+  it('yields only raw rows and keeps no windows or sessions, still dropping duplicates', () => {
+    const partition = new ClientPartition({ ...SETTINGS, derived: false })
+    const raw = (e: ClientEvent) => (arrival: 'on_time' | 'late' | 'too_late') => ({ table: 'client_events', row: clientEventRow(e, { ingestTimeMs: 0, partition: '0', position: '0' }, arrival) })
+    const start = event({ event_type: 'playback_start', playback_id: 'pb-1', event_time: T0, duration_ms: 900 })
+    const tables: string[] = []
+    for (const e of [start, event({ event_type: 'title_click', event_time: T0 + 120_000 }), start]) tables.push(...partition.process(e, raw(e)).rows.map((row) => row.table))
+    expect(tables).toEqual(['client_events', 'client_events'])
+    expect(partition.windows.flushAll()).toEqual([])
+    expect(partition.openSessionRows()).toEqual([])
+  })
+})
