@@ -71,7 +71,7 @@ describe('Avro from a schema registry', () => {
       { what: 'two dead letters' },
     )
     expect(letters.map((letter) => letter.reason)).toEqual(['incompatible_schema', 'unknown_schema'])
-    expect(letters[0]?.detail).toMatch(new RegExp(`schema id ${other.id} does not resolve to client_event v2`))
+    expect(letters[0]?.detail).toMatch(new RegExp(`schema id ${other.id} does not resolve to client_event v3`))
     expect(letters[1]?.detail).toBe('schema id 9999 is not in the schema registry')
   })
 

@@ -25,7 +25,7 @@ function json(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value), 'utf8')
 }
 
-const V1_FIELDS_MISSING = { exit_reason: null, search_query: null }
+const V1_FIELDS_MISSING = { exit_reason: null, search_query: null, received_at: null }
 
 describe('Avro round trip', () => {
   it.each(RECORD_KINDS)('%s decodes to what was encoded, with the writer version', (kind: RecordKind) => {
