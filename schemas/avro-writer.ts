@@ -1,6 +1,7 @@
-// Writes Avro binary records one after another into one growing buffer, so a batch of records costs
-// one allocation instead of one per record. Each finished record is a view of the buffer: once the
-// buffer grows, earlier views keep the old memory, which is never written again, so they stay valid.
+// Writes Avro binary records one after another into shared slabs, so records cost no allocation of
+// their own. Each finished record is a view of its slab, and a slab is only ever written forward: a
+// full one is left to the views that hold it (and the GC), never rewound, so every view stays valid
+// however long its holder keeps it (a transport's in-flight batch) and one writer can serve all requests.
 
 /** Longs beyond this are not exact as JS numbers; avsc refuses them too (its safe range ends at 2^53 - 2). */
 export const MAX_SAFE_LONG = 2 ** 53 - 2
@@ -13,8 +14,8 @@ export class AvroWriter {
   private pos = 0
   private start = 0
 
-  constructor(initialBytes = 4096) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, initialBytes))
+  constructor(private readonly slabBytes = 256 * 1024) {
+    this.buf = Buffer.allocUnsafe(slabBytes)
   }
 
   /** Begins a record with its single-object header (or any prefix). */
@@ -89,11 +90,11 @@ export class AvroWriter {
     return true
   }
 
-  /** Makes room for `bytes` more, keeping the record being written (and only that) in the new buffer. */
+  /** Makes room for `bytes` more: a new slab when this one is full, with the record being written moved over. */
   private room(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return
     const current = this.pos - this.start
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, current + bytes + 64))
+    const next = Buffer.allocUnsafe(Math.max(this.slabBytes, current + bytes + 64))
     this.buf.copy(next, 0, this.start, this.pos)
     this.buf = next
     this.start = 0
