@@ -15,17 +15,26 @@ import type { KindSchemas } from './registry.ts'
 
 export { AvroWriter } from './avro-writer.ts'
 
-/** Checks and writes one value; false when it does not fit (the record is then discarded). */
-type Write = (value: unknown, out: AvroWriter) => boolean
+/** What a field holds; one switch writes them all (closures per type cost a megamorphic call each). */
+const enum Kind {
+  String,
+  Int,
+  Long,
+  Enum,
+}
 
 interface Step {
-  name: string
-  timestampMillis: boolean
+  readonly name: string
+  readonly kind: Kind
+  /** Branch indices when the field is [null, X] or [X, null]; -1 when it is not nullable. */
+  readonly nullIndex: number
+  readonly valueIndex: number
+  readonly symbols: ReadonlyMap<string, number> | undefined
+  readonly timestampMillis: boolean
   /** The schema default a missing field takes; undefined when the field has none. */
-  fallback: unknown
+  readonly fallback: unknown
   /** Set by the server from `serverValues`, whatever the client sent. */
-  server: boolean
-  write: Write
+  readonly server: boolean
 }
 
 /**
@@ -36,58 +45,51 @@ export type JsonToAvro = (input: Readonly<Record<string, unknown>>, out: AvroWri
 
 type RecordConstructor = new (...fieldValues: unknown[]) => object
 
-const writeString: Write = (value, out) => typeof value === 'string' && out.string(value)
-const writeInt: Write = (value, out) => {
-  if (typeof value !== 'number' || value !== (value | 0)) return false
-  out.long(value)
-  return true
-}
-const writeLong: Write = (value, out) => {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value > MAX_SAFE_LONG || value < -MAX_SAFE_LONG) return false
-  out.long(value)
-  return true
-}
+type Shape = Pick<Step, 'kind' | 'nullIndex' | 'valueIndex' | 'symbols'>
 
-function enumWriter(symbols: readonly string[]): Write {
-  const indices = new Map(symbols.map((symbol, index) => [symbol, index]))
-  return (value, out) => {
-    const index = typeof value === 'string' ? indices.get(value) : undefined
-    if (index === undefined) return false
-    out.long(index)
-    return true
+function shapeOf(type: Type): Shape | undefined {
+  if (type instanceof avsc.types.UnwrappedUnionType) {
+    // Only [null, X] and [X, null]; wider unions are not compiled.
+    const nullIndex = type.types.findIndex((branch) => branch.typeName === 'null')
+    const other = type.types[1 - nullIndex]
+    if (type.types.length !== 2 || nullIndex < 0 || other === undefined) return undefined
+    const inner = shapeOf(other)
+    return inner === undefined || inner.nullIndex >= 0 ? undefined : { ...inner, nullIndex, valueIndex: 1 - nullIndex }
   }
+  const plain = { nullIndex: -1, valueIndex: -1, symbols: undefined }
+  if (type instanceof avsc.types.EnumType) return { ...plain, kind: Kind.Enum, symbols: new Map(type.symbols.map((symbol, index) => [symbol, index])) }
+  if (type.typeName === 'string') return { ...plain, kind: Kind.String }
+  if (type.typeName === 'int') return { ...plain, kind: Kind.Int }
+  if (type.typeName === 'long') return { ...plain, kind: Kind.Long }
+  return undefined
 }
 
-/** [null, X] or [X, null]: the branch index, then the value. Wider unions are not compiled. */
-function nullableWriter(branches: readonly Type[]): Write | undefined {
-  if (branches.length !== 2) return undefined
-  const nullIndex = branches.findIndex((branch) => branch.typeName === 'null')
-  const other = branches[1 - nullIndex]
-  const inner = nullIndex < 0 || other === undefined ? undefined : writerOf(other)
-  if (inner === undefined) return undefined
-  const otherIndex = 1 - nullIndex
-  return (value, out) => {
+/** Checks `value` as avsc does for the step's type and writes it; false when it does not fit. */
+function write(step: Step, value: unknown, out: AvroWriter): boolean {
+  if (step.nullIndex >= 0) {
     if (value === null) {
-      out.long(nullIndex)
+      out.long(step.nullIndex)
       return true
     }
-    out.long(otherIndex)
-    return inner(value, out)
+    out.long(step.valueIndex)
   }
-}
-
-function writerOf(type: Type): Write | undefined {
-  if (type instanceof avsc.types.UnwrappedUnionType) return nullableWriter(type.types)
-  if (type instanceof avsc.types.EnumType) return enumWriter(type.symbols)
-  switch (type.typeName) {
-    case 'string':
-      return writeString
-    case 'int':
-      return writeInt
-    case 'long':
-      return writeLong
-    default:
-      return undefined
+  switch (step.kind) {
+    case Kind.String:
+      return typeof value === 'string' && out.string(value)
+    case Kind.Int:
+      if (typeof value !== 'number' || value !== (value | 0)) return false
+      out.long(value)
+      return true
+    case Kind.Long:
+      if (typeof value !== 'number' || !Number.isInteger(value) || value > MAX_SAFE_LONG || value < -MAX_SAFE_LONG) return false
+      out.long(value)
+      return true
+    case Kind.Enum: {
+      const index = typeof value === 'string' ? step.symbols?.get(value) : undefined
+      if (index === undefined) return false
+      out.long(index)
+      return true
+    }
   }
 }
 
@@ -96,23 +98,24 @@ export function compileJsonToAvro(schemas: KindSchemas, serverFields: readonly s
   const type = schemas.latest.type
   const steps: Step[] = []
   for (const [index, field] of type.fields.entries()) {
-    const write = writerOf(field.type)
-    if (write === undefined) return undefined
-    const info = schemas.fields[index]
-    steps.push({ name: field.name, timestampMillis: info?.timestampMillis ?? false, fallback: field.defaultValue(), server: serverFields.includes(field.name), write })
+    const shape = shapeOf(field.type)
+    if (shape === undefined) return undefined
+    const timestampMillis = schemas.fields[index]?.timestampMillis ?? false
+    steps.push({ ...shape, name: field.name, timestampMillis, fallback: field.defaultValue(), server: serverFields.includes(field.name) })
   }
   const Record = type.recordConstructor as RecordConstructor
   return (input, out, serverValues) => {
-    const values: unknown[] = []
-    for (const step of steps) {
+    const values = new Array<unknown>(steps.length)
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i] as Step
       let value = step.server ? serverValues[step.name] : Object.hasOwn(input, step.name) ? input[step.name] : undefined
       if (value === undefined) value = step.fallback
       else if (step.timestampMillis && typeof value === 'string') value = parseIsoMillis(value)
-      if (!step.write(value, out)) {
+      if (!write(step, value, out)) {
         out.discard()
         return undefined
       }
-      values.push(value)
+      values[i] = value
     }
     // The record checkJsonRecord builds: same constructor, so one V8 hidden class for every record.
     return new Record(...values)
