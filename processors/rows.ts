@@ -43,6 +43,8 @@ export function clientEventRow(event: ClientEvent, from: Provenance, arrival = '
     source_partition: from.partition,
     source_position: from.position,
     source_index: from.index ?? 0,
+    // Null, not ingest_time, for events that did not come through the collector: nobody saw them arrive.
+    received_at: event.received_at ?? null,
   }
 }
 

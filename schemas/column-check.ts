@@ -18,14 +18,20 @@ function integerIn(low: number, high: number, type: string): Check {
   }
 }
 
-function integerCheck(type: string): Check | undefined {
+/** The range an integer column holds exactly, or undefined when `type` is no integer type. */
+function integerBounds(type: string): readonly [number, number] | undefined {
   const match = /^(U?)Int(8|16|32|64)$/.exec(type)
   if (match === null) return undefined
   const bits = Number(match[2])
   // Beyond 2^53 a JS number is no longer exact: such a value would be stored as a neighbour.
   const exactMax = Number.MAX_SAFE_INTEGER
-  if (match[1] === 'U') return integerIn(0, Math.min(2 ** bits - 1, exactMax), type)
-  return integerIn(Math.max(-(2 ** (bits - 1)), -exactMax), Math.min(2 ** (bits - 1) - 1, exactMax), type)
+  if (match[1] === 'U') return [0, Math.min(2 ** bits - 1, exactMax)]
+  return [Math.max(-(2 ** (bits - 1)), -exactMax), Math.min(2 ** (bits - 1) - 1, exactMax)]
+}
+
+function integerCheck(type: string): Check | undefined {
+  const bounds = integerBounds(type)
+  return bounds === undefined ? undefined : integerIn(bounds[0], bounds[1], type)
 }
 
 function checkFor(type: string): Check {
@@ -46,22 +52,54 @@ function checkFor(type: string): Check {
   return () => undefined
 }
 
-const compiled = new Map<TableName, readonly (readonly [string, Check])[]>()
+/**
+ * A column as the hot loop sees it: most values are settled by a type test and a range, inline, with
+ * no call; only a value that fails them (or a type without a quick test) goes to `check`, which also
+ * words the problem. The quick test only ever passes what `check` passes.
+ */
+interface Column {
+  readonly name: string
+  readonly check: Check
+  readonly nullable: boolean
+  readonly quick: 'string' | 'integer' | 'none'
+  readonly low: number
+  readonly high: number
+}
 
-function checksOf(table: TableName): readonly (readonly [string, Check])[] {
-  let checks = compiled.get(table)
-  if (checks === undefined) {
-    checks = columnsOf(table).map(([name, type]) => [name, checkFor(type)] as const)
-    compiled.set(table, checks)
+function columnOf(name: string, type: string): Column {
+  const nullable = /^Nullable\((.*)\)$/.exec(type)
+  const inner = nullable?.[1] ?? type
+  const bounds = integerBounds(inner) ?? (inner === "DateTime('UTC')" ? [0, SECONDS_MAX] : inner === "DateTime64(3, 'UTC')" ? [DATETIME64_MIN_MS, DATETIME64_MAX_MS] : undefined)
+  const quick = inner === 'String' || inner === 'LowCardinality(String)' ? 'string' : bounds === undefined ? 'none' : 'integer'
+  return { name, check: checkFor(type), nullable: nullable !== null, quick, low: bounds?.[0] ?? 0, high: bounds?.[1] ?? 0 }
+}
+
+function fitsQuickly(column: Column, value: unknown): boolean {
+  if (column.nullable && (value === null || value === undefined)) return true
+  if (column.quick === 'string') return typeof value === 'string'
+  return column.quick === 'integer' && typeof value === 'number' && Number.isInteger(value) && value >= column.low && value <= column.high
+}
+
+const compiled = new Map<TableName, readonly Column[]>()
+
+function columnsFor(table: TableName): readonly Column[] {
+  let columns = compiled.get(table)
+  if (columns === undefined) {
+    columns = columnsOf(table).map(([name, type]) => columnOf(name, type))
+    compiled.set(table, columns)
   }
-  return checks
+  return columns
 }
 
 /** The first column whose value its type cannot hold, as "column: why"; undefined when all fit. */
 export function columnProblem(table: TableName, row: Readonly<Record<string, unknown>>): string | undefined {
-  for (const [name, check] of checksOf(table)) {
-    const problem = check(row[name])
-    if (problem !== undefined) return `${name}: ${problem}`
+  const columns = columnsFor(table)
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i] as Column
+    const value = row[column.name]
+    if (fitsQuickly(column, value)) continue
+    const problem = column.check(value)
+    if (problem !== undefined) return `${column.name}: ${problem}`
   }
   return undefined
 }

@@ -1,6 +1,7 @@
 // The JSON side of decode: plain JSON as a foreign producer writes it (not Avro's JSON encoding, so a
 // nullable field is `null` or its value, never `{"string": ...}`), checked against the latest schema.
 
+import avsc from 'avsc'
 import type { KindSchemas } from './registry.ts'
 import { preview, schemaProblems } from './validation.ts'
 
@@ -76,9 +77,39 @@ export function checkJsonRecord(schemas: KindSchemas, input: Readonly<Record<str
   // Avro records one class, so downstream code sees one V8 hidden class.
   const type = schemas.latest.type
   const record = new (type.recordConstructor as RecordConstructor)(...values)
-  if (badTimestamps.size === 0 && type.isValid(record)) return { ok: true, value: record }
+  const inherited = inheritedEnumProblems(type, values)
+  if (badTimestamps.size === 0 && inherited.length === 0 && type.isValid(record)) return { ok: true, value: record }
   const timestampProblems = [...badTimestamps].map(
     (name) => `${name}: ${preview(input[name])} is neither epoch milliseconds nor an ISO-8601 time with a zone`,
   )
-  return { ok: false, detail: [...timestampProblems, ...schemaProblems(type, record, badTimestamps)].join('; ') }
+  return { ok: false, detail: [...timestampProblems, ...inherited, ...schemaProblems(type, record, badTimestamps)].join('; ') }
+}
+
+const enumFieldsCache = new WeakMap<avsc.types.RecordType, readonly (readonly [number, string, ReadonlySet<string>])[]>()
+
+/** Each enum field (alone or in a union) by position, with its symbols. */
+function enumFields(type: avsc.types.RecordType): readonly (readonly [number, string, ReadonlySet<string>])[] {
+  let fields = enumFieldsCache.get(type)
+  if (fields === undefined) {
+    fields = type.fields.flatMap((field, index) => {
+      const branches = field.type instanceof avsc.types.UnwrappedUnionType ? field.type.types : [field.type]
+      const symbols = branches.flatMap((branch) => (branch instanceof avsc.types.EnumType ? branch.symbols : []))
+      return symbols.length === 0 ? [] : [[index, field.name, new Set(symbols)] as const]
+    })
+    enumFieldsCache.set(type, fields)
+  }
+  return fields
+}
+
+/**
+ * avsc looks enum symbols up in a plain object, so it takes "constructor" or "toString" for a symbol
+ * and writes them as the first one (an accepted event would land as another event type): refused here.
+ */
+function inheritedEnumProblems(type: avsc.types.RecordType, values: readonly unknown[]): string[] {
+  const problems: string[] = []
+  for (const [index, name, symbols] of enumFields(type)) {
+    const value = values[index]
+    if (typeof value === 'string' && !symbols.has(value) && value in Object.prototype) problems.push(`${name}: expected one of ${[...symbols].join('|')}, got ${preview(value)}`)
+  }
+  return problems
 }

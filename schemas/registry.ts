@@ -13,7 +13,7 @@ import { RECORD_KINDS, type RecordKind } from './types.ts'
  * versions, never edit or drop a published one: records written with it may still sit on a stream.
  */
 export const SCHEMA_FILES: { readonly [K in RecordKind]: readonly string[] } = {
-  client_event: ['client_event.v1.avsc', 'client_event.v2.avsc'],
+  client_event: ['client_event.v1.avsc', 'client_event.v2.avsc', 'client_event.v3.avsc'],
   network_flow: ['network_flow.v1.avsc', 'network_flow.v2.avsc'],
   ip_assignment: ['ip_assignment.v1.avsc'],
 }

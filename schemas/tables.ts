@@ -33,6 +33,7 @@ const COLUMNS = {
     source_position: 'String',
     arrival: 'LowCardinality(String)',
     source_index: 'UInt32',
+    received_at: "Nullable(DateTime64(3, 'UTC'))",
   },
   network_flows: {
     flow_start: "DateTime('UTC')",

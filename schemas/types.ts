@@ -52,6 +52,12 @@ export interface ClientEvent {
   search_query: string | null
   ab_test_id: string | null
   ab_cell: string | null
+  /**
+   * When pulse collect received the event (epoch ms, the server's clock); null when it did not come
+   * through the collector. Optional in TypeScript only so that producers need not spell it out; the
+   * codec fills it with null on decode.
+   */
+  received_at?: number | null
 }
 
 export const FLOW_ACTIONS = ['ACCEPT', 'REJECT'] as const

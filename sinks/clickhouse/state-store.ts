@@ -82,7 +82,8 @@ function eventColumns(): { select: string; toEvent: (row: Values) => ClientEvent
   const select = fields.map(({ name, time, emptyIsNull }) => (time ? `toUnixTimestamp64Milli(${name}) AS ${name}` : emptyIsNull ? `nullIf(${name}, '') AS ${name}` : name)).join(', ')
   const toEvent = (row: Values): ClientEvent => {
     const event: Values = {}
-    for (const { name, time } of fields) event[name] = time ? Number(row[name]) : row[name]
+    // A nullable time (received_at) stays null: Number(null) would make it 1970.
+    for (const { name, time } of fields) event[name] = time && row[name] !== null ? Number(row[name]) : row[name]
     return event as unknown as ClientEvent
   }
   return { select, toEvent }

@@ -1,6 +1,7 @@
 // `pulse collect` end to end on the real engines: inside `pulse run` (embedded Kinesis emulator and
 // ClickHouse), events sent over HTTP land in client_events exactly once even when the client sends
-// its batch twice, a refused event is answered and lands in dead_letters with stage collect; alone,
+// its batch twice, each with the collector's received_at, a refused event is answered and lands in
+// dead_letters with stage collect; alone,
 // with its stream stopped, the collector answers 503 and acknowledges nothing.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -64,11 +65,13 @@ describe('pulse collect', () => {
     const batch = clientEvents(prefix, 5)
     const invalid = { ...clientEvents(prefix, 1)[0], event_id: `${prefix}-bad`, event_time: Date.UTC(1990, 0, 1) }
 
+    const sentFrom = Date.now()
     const first = await post(url, [...batch, invalid])
     expect(first.status).toBe(200)
     expect(await first.json()).toMatchObject({ accepted: 5, rejected: 1, errors: [{ index: 5, event_id: `${prefix}-bad`, reason: 'time_out_of_range' }] })
     // The client did not see the answer and sends the batch again: same event ids.
     expect((await post(url, batch)).status).toBe(200)
+    const sentUntil = Date.now()
     expect((await post(url, batch, 'wrong-key')).status).toBe(401)
     const big = await fetch(url, { method: 'POST', body: 'x'.repeat(1024 * 1024 + 1), headers: { Authorization: `Bearer ${KEY}` } })
     expect(big.status).toBe(413)
@@ -79,6 +82,15 @@ describe('pulse collect', () => {
       { what: 'the collected events in client_events', timeoutMs: 60_000 },
     )
     expect(landed).toBe('5\t5')
+    // The collector's receipt time, within the posts' bounds, on every row; the client sent a second
+    // after event_time by its own clock, so arrival minus client_send_time is at least that.
+    const [earliest, latest, unstamped, minimumSkewMs] = (
+      await query(dataDir, `SELECT min(toUnixTimestamp64Milli(received_at)), max(toUnixTimestamp64Milli(received_at)), countIf(isNull(received_at)), min(toUnixTimestamp64Milli(received_at) - toUnixTimestamp64Milli(client_send_time)) FROM pulse.client_events WHERE event_id LIKE '${prefix}-%'`)
+    ).split('\t').map(Number)
+    expect(earliest).toBeGreaterThanOrEqual(sentFrom)
+    expect(latest).toBeLessThanOrEqual(sentUntil)
+    expect(unstamped).toBe(0)
+    expect(minimumSkewMs).toBeGreaterThanOrEqual(1000)
     const dead = await query(dataDir, `SELECT stage, reason, partition, JSONExtractString(base64Decode(raw_base64), 'event_id') FROM pulse.dead_letters WHERE stage = 'collect'`)
     expect(dead).toBe(`collect\ttime_out_of_range\tweb-player\t${prefix}-bad`)
     running.child.kill('SIGTERM')

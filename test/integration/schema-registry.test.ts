@@ -71,7 +71,7 @@ describe('Avro from a schema registry', () => {
       { what: 'two dead letters' },
     )
     expect(letters.map((letter) => letter.reason)).toEqual(['incompatible_schema', 'unknown_schema'])
-    expect(letters[0]?.detail).toMatch(new RegExp(`schema id ${other.id} does not resolve to client_event v2`))
+    expect(letters[0]?.detail).toMatch(new RegExp(`schema id ${other.id} does not resolve to client_event v3`))
     expect(letters[1]?.detail).toBe('schema id 9999 is not in the schema registry')
   })
 
@@ -87,7 +87,8 @@ describe('Avro from a schema registry', () => {
     await new ConfluentTransport(capture, registryClient, () => 'client_event').send(stream, records)
     const client = new SchemaRegistry({ host: registry.url, auth: CREDENTIALS })
     expect(sent[0]?.[0]).toBe(0)
-    expect(await client.decode(sent[0] as Buffer)).toEqual(events[0])
+    // Generated events never went through the collector: the registry's reader fills received_at with null.
+    expect(await client.decode(sent[0] as Buffer)).toEqual({ ...events[0], received_at: null })
 
     await new ConfluentTransport(pipeline.transport, registryClient, () => 'client_event').send(stream, records)
     await startProcessor(pipeline)

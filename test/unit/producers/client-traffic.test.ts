@@ -57,7 +57,8 @@ describe('client traffic stream', () => {
     for (const { record } of records.slice(0, 5000)) {
       const decoded = decode('client_event', encode('client_event', record))
       expect(decoded.ok).toBe(true)
-      if (decoded.ok) expect(decoded.value).toEqual(record)
+      // Generated traffic never went through the collector: no receipt time, read back as null.
+      if (decoded.ok) expect(decoded.value).toEqual({ ...record, received_at: null })
     }
   })
 

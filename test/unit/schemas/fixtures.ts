@@ -28,6 +28,8 @@ export function clientEvent(overrides: Partial<ClientEvent> = {}): ClientEvent {
     search_query: 'ünïcödé 🎬',
     ab_test_id: null,
     ab_cell: null,
+    // What decode gives back for a record without it (written before v3, or not through the collector).
+    received_at: null,
     ...overrides,
   }
 }

@@ -26,7 +26,7 @@ const NULLABILITY: { [K in RecordKind]: Flags<RecordKinds[K]> } = {
     playback_id: 'nullable', title_id: 'nullable', country: 'required', isp: 'required', cdn: 'nullable',
     bitrate_kbps: 'nullable', duration_ms: 'nullable', position_ms: 'nullable', error_code: 'nullable',
     exit_reason: 'nullable', row_id: 'nullable', row_position: 'nullable', search_query: 'nullable',
-    ab_test_id: 'nullable', ab_cell: 'nullable',
+    ab_test_id: 'nullable', ab_cell: 'nullable', received_at: 'nullable',
   },
   network_flow: {
     version: 'required', account_id: 'required', interface_id: 'required', src_addr: 'nullable',
@@ -93,9 +93,10 @@ describe.each(Object.keys(NULLABILITY) as RecordKind[])('%s latest schema', (kin
 
 describe('enums', () => {
   it.each([
+    ['client_event.v3.avsc', 'event_type', CLIENT_EVENT_TYPES],
     ['client_event.v2.avsc', 'event_type', CLIENT_EVENT_TYPES],
     ['client_event.v1.avsc', 'event_type', CLIENT_EVENT_TYPES],
-    ['client_event.v2.avsc', 'device_type', DEVICE_TYPES],
+    ['client_event.v3.avsc', 'device_type', DEVICE_TYPES],
     ['network_flow.v1.avsc', 'action', FLOW_ACTIONS],
     ['network_flow.v1.avsc', 'log_status', FLOW_LOG_STATUSES],
     ['ip_assignment.v1.avsc', 'action', ASSIGNMENT_ACTIONS],
@@ -116,8 +117,16 @@ describe('client_event versions', () => {
     for (const old of v1) expect(v2.find((f) => f.name === old.name)?.type, old.name).toEqual(old.type)
   })
 
+  it('v3 is v2 plus received_at, a nullable timestamp-millis with default null (v2 records read as null)', () => {
+    const v2 = fieldsOf('client_event.v2.avsc')
+    const v3 = fieldsOf('client_event.v3.avsc')
+    const added = v3.filter((f) => !v2.some((old) => old.name === f.name))
+    expect(added.map((f) => [f.name, f.type, f.default])).toEqual([['received_at', ['null', { type: 'long', logicalType: 'timestamp-millis' }], null]])
+    for (const old of v2) expect(v3.find((f) => f.name === old.name)?.type, old.name).toEqual(old.type)
+  })
+
   it('keeps timestamps as long timestamp-millis', () => {
-    const types = fieldsOf('client_event.v2.avsc').filter((f) => f.name.endsWith('_time')).map((f) => f.type)
+    const types = fieldsOf('client_event.v3.avsc').filter((f) => f.name.endsWith('_time')).map((f) => f.type)
     expect(types).toEqual([
       { type: 'long', logicalType: 'timestamp-millis' },
       { type: 'long', logicalType: 'timestamp-millis' },

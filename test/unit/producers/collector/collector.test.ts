@@ -106,6 +106,23 @@ describe('pulse collect', () => {
     expect(Buffer.from(String(c.deadLetters[1]?.raw_base64), 'base64').toString()).toBe('{not json')
   })
 
+  it('stamps received_at by its own clock on every accepted event, JSON or Avro, whatever the client sent', async () => {
+    const c = await collector()
+    const before = Date.now()
+    const json = await c.post(JSON.stringify([event('j1'), { ...event('j2'), received_at: 'whenever' }, { ...event('j3'), received_at: 1 }, { ...event('bad'), event_time: 0 }]))
+    const avro = await c.post(encode('client_event', { ...event('a1'), received_at: 2 }), { 'Content-Type': 'application/avro' })
+    const after = Date.now()
+    expect([json.status, avro.status]).toEqual([200, 200])
+    const stamped = c.transport.sent.map((record) => {
+      const decoded = decode('client_event', record.value)
+      return decoded.ok ? [decoded.value.event_id, decoded.value.received_at] : []
+    })
+    expect(stamped.map(([id]) => id)).toEqual(['j1', 'j2', 'j3', 'a1'])
+    for (const [id, receivedAt] of stamped) expect(receivedAt, String(id)).toSatisfy((at: unknown) => typeof at === 'number' && at >= before && at <= after)
+    // A refused event is dead-lettered as the client sent it, without the stamp.
+    expect(JSON.parse(Buffer.from(String(c.deadLetters[0]?.raw_base64), 'base64').toString())).toEqual({ ...event('bad'), event_time: 0 })
+  })
+
   it('refuses unknown keys (401), big bodies and events (413), gzip bombs (413), floods (429)', async () => {
     const c = await collector({ eventsPerSecond: 2 })
     expect((await c.post('[]', { Authorization: 'Bearer nope' })).status).toBe(401)
