@@ -215,6 +215,7 @@ const COLUMNS = {
     updated_at: "DateTime64(3, 'UTC')",
     version: 'UInt64',
     state: 'String',
+    fence: 'UInt64',
   },
 } as const satisfies Record<string, Record<string, string>>
 

@@ -30,6 +30,8 @@ export interface LeaseCoordinatorOptions {
 
 interface Held {
   counter: number
+  /** The counter this worker took the lease at: the fencing token of every checkpoint it writes for it. */
+  fence: number
   /** The tail of this lease's operations. */
   queue: Promise<unknown>
   /** The worker that asked for it, once it did. */
@@ -65,8 +67,12 @@ export class LeaseCoordinator {
     await this.loop
   }
 
-  /** The fence before a commit: renews the lease only if it is still ours at the counter we hold. */
-  async verify(key: string): Promise<void> {
+  /**
+   * The fence before a commit: renews the lease only if it is still ours at the counter we hold, and
+   * answers the fencing token the checkpoint must carry.
+   */
+  async verify(key: string): Promise<number> {
+    let fence = 0
     await this.serialised(key, async (held) => {
       const sentAt = Date.now()
       const lease = await this.options.table.renew(key, this.workerId, held.counter)
@@ -75,6 +81,19 @@ export class LeaseCoordinator {
       // process frozen after the renewal was sent (SIGSTOP, a long pause) may wake with the success
       // in hand while another worker already holds the lease: this far past, it writes nothing.
       if (Date.now() - sentAt > this.options.leaseDurationMs - this.options.renewIntervalMs) throw new LeaseLostError(key)
+      fence = held.fence
+    })
+    return fence
+  }
+
+  /** Lifts a held lease's fencing token above a checkpoint's (one written before this lease table existed). */
+  async raise(key: string, above: number): Promise<void> {
+    await this.serialised(key, async (held) => {
+      if (held.fence > above) return
+      const lease = await this.options.table.raise(key, this.workerId, held.counter, above)
+      held.counter = lease.counter
+      held.fence = lease.counter
+      this.options.logger.warn({ lease: key, fence: held.fence }, 'lease counter raised above a checkpoint of an earlier lease table')
     })
   }
 
@@ -147,7 +166,7 @@ export class LeaseCoordinator {
   private async take(lease: Lease): Promise<void> {
     try {
       const taken = await this.options.table.take(lease, this.workerId)
-      this.held.set(lease.key, { counter: taken.counter, queue: Promise.resolve(), handingOverTo: undefined })
+      this.held.set(lease.key, { counter: taken.counter, fence: taken.counter, queue: Promise.resolve(), handingOverTo: undefined })
     } catch (error) {
       if (error instanceof LeaseLostError) return // another worker was quicker
       throw error
