@@ -1,5 +1,6 @@
 // The lease taker's rules without DynamoDB: take free and expired leases up to an even share, judge
-// expiry on this worker's clock, steal one lease at most and only from a worker above its share, and
+// expiry on this worker's clock, steal one lease at most and only from a worker above its share (or at
+// it, when this one is two short), and
 // never lease a child before its parents are finished.
 import { describe, expect, it } from 'vitest'
 import { observe, planRound, type Observation, type PlanInput } from '../../../../processors/source/kinesis/lease-plan.ts'
@@ -49,6 +50,13 @@ describe('planRound', () => {
     // 3/3/2 is even: nobody steals.
     const even = [...shards(3, () => 'a'), ...shards(3, () => 'b').map((item, index) => ({ ...item, key: `s/b-${index}` })), ...shards(2, () => 'me').map((item, index) => ({ ...item, key: `s/m-${index}` }))]
     expect(plan(even).steal).toBeUndefined()
+  })
+
+  it('steals from a worker at its share when two or more short of it: 4 shards on 3 workers end 2/1/1, not 2/2/0', () => {
+    const twoTwo = [...shards(2, () => 'a'), ...shards(2, () => 'b').map((item, index) => ({ ...item, key: `s/b-${index}` }))]
+    expect(plan(twoTwo).steal?.owner).toMatch(/^[ab]$/)
+    const twoOneOne = [...shards(2, () => 'a'), lease('b-0', 'b'), lease('m-0', 'me')]
+    expect(plan(twoOneOne).steal).toBeUndefined()
   })
 
   it('asks for no second lease while one asked for is not handed over', () => {
