@@ -49,6 +49,10 @@ export class KinesisSource implements Source {
   /** The last position committed per shard: the final block may be committed before the reader sees the shard's end. */
   private readonly committedAt = new Map<string, string>()
   private readonly known = new Set<string>()
+  /** Shards taken whose reader is not started yet (checkpoint being claimed, state restored). */
+  private readonly starting = new Set<string>()
+  /** Of those, the ones another worker asked for meanwhile: handed over as soon as their reader runs. */
+  private readonly handOverAsked = new Set<string>()
   private connected = false
   private failed = false
   private discovery: Promise<void> | undefined
@@ -123,6 +127,16 @@ export class KinesisSource implements Source {
   }
 
   private async startReader(lease: Lease): Promise<void> {
+    this.starting.add(lease.key)
+    try {
+      await this.openReader(lease)
+    } finally {
+      this.starting.delete(lease.key)
+    }
+    if (this.handOverAsked.delete(lease.key)) await this.handOver(lease.key)
+  }
+
+  private async openReader(lease: Lease): Promise<void> {
     let checkpoint: Checkpoint | undefined
     try {
       // A shard taken mid-run must not stop the process over a busy ClickHouse: the checkpoint and the
@@ -198,6 +212,8 @@ export class KinesisSource implements Source {
 
   private async handOver(key: string): Promise<void> {
     const reader = this.readers.get(key)
+    // Asked for while still starting: the coordinator asks once, so the request must not be lost.
+    if (reader === undefined && this.starting.has(key)) this.handOverAsked.add(key)
     if (reader === undefined || this.abort.signal.aborted) return
     await this.stopReader(reader)
     await this.giveUp(reader.lease)
