@@ -85,6 +85,21 @@ function stealCandidate(load: ReadonlyMap<string, Lease[]>, me: string, target: 
   return victim.find((lease) => lease.stealer === undefined)
 }
 
+/**
+ * When the next lease held by another worker expires on this clock, if it does after `nowMs`: a round
+ * then takes a dead worker's shards at once instead of up to a renew interval later.
+ */
+export function nextExpiry(leases: readonly Lease[], seen: ReadonlyMap<string, Observation>, me: string, nowMs: number, leaseDurationMs: number): number | undefined {
+  let next: number | undefined
+  for (const lease of leases) {
+    const since = seen.get(lease.key)
+    if (lease.finished || lease.owner === '' || lease.owner === me || since?.counter !== lease.counter) continue
+    const at = since.sinceMs + leaseDurationMs
+    if (at > nowMs && (next === undefined || at < next)) next = at
+  }
+  return next
+}
+
 /** Records when each lease's counter was first seen at its current value. */
 export function observe(seen: Map<string, Observation>, leases: readonly Lease[], nowMs: number): void {
   for (const lease of leases) {

@@ -3,7 +3,7 @@
 // it, when this one is two short), and
 // never lease a child before its parents are finished.
 import { describe, expect, it } from 'vitest'
-import { observe, planRound, type Observation, type PlanInput } from '../../../../processors/source/kinesis/lease-plan.ts'
+import { nextExpiry, observe, planRound, type Observation, type PlanInput } from '../../../../processors/source/kinesis/lease-plan.ts'
 import type { Lease } from '../../../../processors/source/kinesis/lease-table.ts'
 
 function lease(shard: string, owner: string, extra: Partial<Lease> = {}): Lease {
@@ -87,5 +87,20 @@ describe('planRound over several streams', () => {
     const result = plan(leases)
     expect(result.take.map((item) => item.key)).toEqual(['s/shard-0', 's/shard-1'])
     expect(result.steal?.stream).toBe('t')
+  })
+})
+
+describe('nextExpiry', () => {
+  it('is when the soonest lease of another worker expires on this clock, if still ahead', () => {
+    const seen = new Map<string, Observation>()
+    const [early, late, mine, free, moved] = [lease('0', 'a'), lease('1', 'b'), lease('2', 'me'), lease('3', ''), lease('4', 'a')]
+    observe(seen, [early, late, mine, free, moved], 1000)
+    observe(seen, [{ ...late, counter: 2 }], 1500)
+    // 'moved' was renewed since it was seen: its observation no longer counts.
+    const now = [early, { ...late, counter: 2 }, mine, free, { ...moved, counter: 5 }]
+    expect(nextExpiry(now, seen, 'me', 2000, 3000)).toBe(4000)
+    expect(nextExpiry(now, seen, 'me', 4000, 3000)).toBe(4500)
+    // An expiry already past (a lease left for another worker to take) never makes the loop spin.
+    expect(nextExpiry(now, seen, 'me', 4500, 3000)).toBeUndefined()
   })
 })
