@@ -146,7 +146,7 @@ export function kinesisSource(runtime: Runtime, kinesis: KinesisParts, store: Ch
   return new KinesisSource({
     client: kinesis.client,
     streams: streamsToRead(runtime.config, kinesis.streams),
-    loadCheckpoints: (stream) => store.load('kinesis', stream),
+    checkpoints: store,
     table,
     leases,
     discoveryIntervalMs: config.kinesis.discoveryIntervalMs,
@@ -179,7 +179,7 @@ export function streamProcessor(runtime: Runtime, parts: SinkParts, source: Sour
     source,
     sink: parts.sink,
     // Kinesis checkpoints go through the lease fence; Kafka's group generation fences its commits.
-    checkpoints: source instanceof KinesisSource ? source.fenced(parts.store) : parts.store,
+    checkpoints: source instanceof KinesisSource ? source.fenced() : parts.store,
     state: parts.state,
     kindOf: kindOfStream(streams, config.flowLogs.stream),
     flowFormat: configuredFormat(config.flowLogs.format),

@@ -15,10 +15,16 @@ export interface Checkpoint {
   pending: { from: string; to: string; snapshot?: string } | undefined
   /** Processing state at `position` (JSON), e.g. the partition's highest event time. */
   state: string
+  /**
+   * The writer's fencing token (a Kinesis lease's counter when its writer took it); unset: 0. Of a
+   * partition's checkpoints the one under the highest fence wins, then the newest, so a writer that
+   * lost its partition can never override its successor, however late its write lands.
+   */
+  fence?: number
 }
 
 export interface CheckpointStore {
-  /** Every partition's latest checkpoint of one stream, by partition. */
+  /** Every partition's winning checkpoint of one stream (highest fence, then newest), by partition. */
   load(source: string, stream: string): Promise<Map<string, Checkpoint>>
   write(checkpoints: readonly Checkpoint[]): Promise<void>
 }

@@ -216,6 +216,7 @@ const COLUMNS = {
     updated_at: "DateTime64(3, 'UTC')",
     version: 'UInt64',
     state: 'String',
+    fence: 'UInt64',
     pending_snapshot: 'String',
   },
 } as const satisfies Record<string, Record<string, string>>

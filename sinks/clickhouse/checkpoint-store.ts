@@ -1,5 +1,7 @@
 // Source checkpoints kept in ClickHouse itself, beside the rows they vouch for: the committed position
-// of each partition and, while a block is being inserted, the range of that block (the intent).
+// of each partition and, while a block is being inserted, the range of that block (the intent). The
+// table keeps one row per (partition, fence) (migration 010): a merge never folds a successor's row
+// into a late row of the writer it fenced out, and a load takes the highest fence, then the newest.
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Checkpoint, CheckpointStore } from '../../pipeline/checkpoint.ts'
 
@@ -12,6 +14,8 @@ interface CheckpointRow {
   pending_to: string
   pending_snapshot: string
   state: string
+  /** UInt64: a string or a number, depending on the interface's JSON settings. */
+  fence: string | number
 }
 
 export class ClickHouseCheckpointStore implements CheckpointStore {
@@ -26,14 +30,17 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
 
   async load(source: string, stream: string): Promise<Map<string, Checkpoint>> {
     const result = await this.client.query({
-      query: `SELECT source, stream, partition, position, pending_from, pending_to, pending_snapshot, state
+      query: `SELECT source, stream, partition, position, pending_from, pending_to, pending_snapshot, state, fence
               FROM ${this.database}.checkpoints FINAL
-              WHERE source = {source:String} AND stream = {stream:String}`,
+              WHERE source = {source:String} AND stream = {stream:String}
+              ORDER BY partition, fence DESC, version DESC
+              LIMIT 1 BY partition`,
       query_params: { source, stream },
       format: 'JSONEachRow',
     })
     const rows = await result.json<CheckpointRow>()
-    return new Map(rows.map((row) => [row.partition, fromRow(row)]))
+    // A claim of a shard nothing was committed for says nothing: it reads as no checkpoint.
+    return new Map(rows.filter((row) => !isEmpty(row)).map((row) => [row.partition, fromRow(row)]))
   }
 
   async write(checkpoints: readonly Checkpoint[]): Promise<void> {
@@ -48,6 +55,7 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
       pending_to: checkpoint.pending?.to ?? '',
       pending_snapshot: checkpoint.pending?.snapshot ?? '',
       state: checkpoint.state,
+      fence: checkpoint.fence ?? 0,
       owner: this.owner,
       updated_at: now,
       version: this.nextVersion(now),
@@ -70,5 +78,10 @@ function fromRow(row: CheckpointRow): Checkpoint {
     position: row.position === '' ? undefined : row.position,
     pending: row.pending_to === '' ? undefined : { from: row.pending_from, to: row.pending_to, ...(row.pending_snapshot === '' ? {} : { snapshot: row.pending_snapshot }) },
     state: row.state,
+    fence: Number(row.fence),
   }
+}
+
+function isEmpty(row: CheckpointRow): boolean {
+  return row.position === '' && row.pending_to === '' && row.state === ''
 }

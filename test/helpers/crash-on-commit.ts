@@ -9,7 +9,8 @@ export function crashOnCommit(commitNumber: number, crashed: () => void): (parts
     let commits = 0
     const store = Object.create(parts.store) as CheckpointStore
     store.write = async (checkpoints: readonly Checkpoint[]): Promise<void> => {
-      const isCommit = checkpoints.every((checkpoint) => checkpoint.pending === undefined)
+      // A commit names a position and no pending block; a Kinesis claim of a fresh shard names neither.
+      const isCommit = checkpoints.every((checkpoint) => checkpoint.pending === undefined && checkpoint.position !== undefined)
       if (isCommit && ++commits === commitNumber) {
         crashed()
         // Not retriable, so the flusher stops here, as a process dying at this point would.

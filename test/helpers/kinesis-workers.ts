@@ -131,13 +131,24 @@ export async function rowCounts(bed: LeaseTestBed): Promise<{ rows: number; uniq
   return { rows: await count(clickhouse, `SELECT count() FROM ${table}`), unique: await count(clickhouse, `SELECT uniqExact(event_id) FROM ${table}`) }
 }
 
+/** Who wrote each shard's winning checkpoint (highest fence, then newest: what a new owner resumes from). */
+export async function winningOwners(bed: LeaseTestBed): Promise<Map<string, string>> {
+  const { clickhouse } = embeddedClickHouse()
+  const result = await clickhouse.client.query({
+    query: `SELECT partition, argMax(owner, (fence, version)) AS owner FROM ${bed.pipeline.database}.checkpoints FINAL WHERE stream = {stream:String} GROUP BY partition`,
+    query_params: { stream: bed.stream },
+    format: 'JSONEachRow',
+  })
+  return new Map((await result.json<{ partition: string; owner: string }>()).map((row) => [row.partition, row.owner]))
+}
+
 /** Committed positions that went backwards on some shard: a second reader, or a stale one, committing. */
 export async function positionRegressions(bed: LeaseTestBed): Promise<number> {
   const { clickhouse } = embeddedClickHouse()
   return count(
     clickhouse,
     `SELECT count() FROM (
-       SELECT partition, toUInt256OrZero(position) AS at, lagInFrame(toUInt256OrZero(position)) OVER (PARTITION BY partition ORDER BY version ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS before
+       SELECT partition, toUInt256OrZero(position) AS at, lagInFrame(toUInt256OrZero(position)) OVER (PARTITION BY partition ORDER BY fence, version ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS before
        FROM ${bed.pipeline.database}.checkpoints WHERE stream = '${bed.stream}' AND position != ''
      ) WHERE before != 0 AND at < before`,
   )

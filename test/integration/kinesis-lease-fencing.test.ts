@@ -1,12 +1,13 @@
 // The lease counter as a fencing token: a worker frozen (SIGSTOP) past its lease loses its shards to
-// another; woken (SIGCONT), it finds its leases gone at its next renewal or commit, writes no further
-// checkpoint and stops, and no event lands twice.
+// another; woken (SIGCONT), it finds its leases gone at its next renewal or commit and stops. The one
+// checkpoint it may have had in flight (frozen between its lease check and its insert) lands under its
+// old fence and never wins: every shard resumes from the new owner's. No event lands twice.
 import { describe, expect, it } from 'vitest'
 import { count, embeddedClickHouse, pollUntil } from '../helpers/services.ts'
-import { checkpointOwner, leaseTestBed, rowCounts, spread, startWorker, trickle, type Produced } from '../helpers/kinesis-workers.ts'
+import { checkpointOwner, leaseTestBed, rowCounts, spread, startWorker, trickle, winningOwners, type Produced } from '../helpers/kinesis-workers.ts'
 
 describe('a kinesis worker paused past its lease', () => {
-  it('is fenced out: no position committed after it wakes, no duplicate row', async () => {
+  it('is fenced out: no checkpoint of its wins after it wakes, no duplicate row', async () => {
     const bed = await leaseTestBed(8)
     const { clickhouse } = embeddedClickHouse()
     const produced: Produced = { bySession: new Map(), total: 0 }
@@ -33,7 +34,13 @@ describe('a kinesis worker paused past its lease', () => {
     expect(code).not.toBe('running')
     expect(code).not.toBe(0)
     expect(stale.output()).toMatch(/lease .* is no longer held by this worker/)
-    expect(await staleWrites()).toBe(writtenBeforeWaking)
+    // At most the one write it had in flight, a row per shard it held (in practice none: see the README).
+    const late = (await staleWrites()) - writtenBeforeWaking
+    console.info(`checkpoint rows the woken worker landed: ${late}`)
+    expect(late).toBeLessThanOrEqual(4)
+    // Once w2 has claimed the shards it took, every shard resumes from a checkpoint of w2's.
+    const successor = checkpointOwner(other)
+    await pollUntil(() => winningOwners(bed), (owners) => owners.size === 8 && [...owners.values()].every((owner) => owner === successor), { what: 'w2’s checkpoints winning on every shard', timeoutMs: 30_000 })
 
     await producing
     const total = produced.total

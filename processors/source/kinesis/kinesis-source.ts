@@ -1,15 +1,16 @@
 // Reads the shards this worker leases (lease-coordinator.ts): many `pulse process` share a stream by
 // sharing a lease table. A shard is leased only once its parents are finished (read to their end and
 // their final positions committed, by whichever worker), so records of one key keep their order across
-// a resharding. Positions come from the checkpoint store; the flusher commits them after ClickHouse
-// acknowledges, through the lease fence (fenced-store.ts). A lease asked for by another worker is handed
+// a resharding. Positions come from the checkpoint store, claimed under the new lease's fence when a
+// shard is taken; the flusher commits them after ClickHouse acknowledges, through the lease fence
+// (fenced-store.ts). A lease asked for by another worker is handed
 // over as the Kafka source gives a partition up: flush, commit, then release.
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { BatchHandler, PartitionLifecycle, Source } from '../../../pipeline/source.ts'
 import type { Checkpoint, CheckpointStore } from '../../../pipeline/checkpoint.ts'
-import { fencedCheckpoints } from './fenced-store.ts'
+import { FencedCheckpoints } from './fenced-store.ts'
 import type { SourceMetrics } from '../metrics.ts'
 import { readShard } from './shard-reader.ts'
 import { errorMessage } from '../../../runtime/errors.ts'
@@ -21,7 +22,8 @@ import { syncShards } from './shard-sync.ts'
 export interface KinesisSourceOptions {
   client: KinesisClient
   streams: readonly string[]
-  loadCheckpoints(stream: string): Promise<Map<string, Checkpoint>>
+  /** Where checkpoints are kept; the source reads and writes them through the lease fence. */
+  checkpoints: CheckpointStore
   table: LeaseTable
   leases: LeaseCoordinator
   pollIntervalMs: number
@@ -47,13 +49,20 @@ export class KinesisSource implements Source {
   /** The last position committed per shard: the final block may be committed before the reader sees the shard's end. */
   private readonly committedAt = new Map<string, string>()
   private readonly known = new Set<string>()
+  /** Shards taken whose reader is not started yet (checkpoint being claimed, state restored). */
+  private readonly starting = new Set<string>()
+  /** Of those, the ones another worker asked for meanwhile: handed over as soon as their reader runs. */
+  private readonly handOverAsked = new Set<string>()
   private connected = false
   private failed = false
   private discovery: Promise<void> | undefined
   private handler: BatchHandler = () => Promise.resolve()
   private lifecycle: PartitionLifecycle = {}
+  private readonly checkpoints: FencedCheckpoints
 
-  constructor(private readonly options: KinesisSourceOptions) {}
+  constructor(private readonly options: KinesisSourceOptions) {
+    this.checkpoints = new FencedCheckpoints(options.checkpoints, options.leases)
+  }
 
   get isConnected(): boolean {
     return this.connected
@@ -73,8 +82,8 @@ export class KinesisSource implements Source {
   }
 
   /** The checkpoint store the flusher must write through: nothing is written for a shard whose lease is gone. */
-  fenced(store: CheckpointStore): CheckpointStore {
-    return fencedCheckpoints(store, this.options.leases)
+  fenced(): CheckpointStore {
+    return this.checkpoints
   }
 
   commit(stream: string, partition: string, position: string): Promise<void> {
@@ -118,15 +127,25 @@ export class KinesisSource implements Source {
   }
 
   private async startReader(lease: Lease): Promise<void> {
+    this.starting.add(lease.key)
+    try {
+      await this.openReader(lease)
+    } finally {
+      this.starting.delete(lease.key)
+    }
+    if (this.handOverAsked.delete(lease.key)) await this.handOver(lease.key)
+  }
+
+  private async openReader(lease: Lease): Promise<void> {
     let checkpoint: Checkpoint | undefined
     try {
       // A shard taken mid-run must not stop the process over a busy ClickHouse: the checkpoint and the
-      // shard's state are read again a few times before giving up.
+      // shard's state are read again a few times before giving up (a lost lease is not retried).
       checkpoint = await retry(async () => {
-        const stored = (await this.options.loadCheckpoints(lease.stream)).get(lease.shard)
+        const stored = await this.checkpoints.claim(this.name, lease.stream, lease.shard)
         await this.lifecycle.onAssigned?.(lease.stream, lease.shard, stored)
         return stored
-      }, { ...DEFAULT_RETRY, retriable: () => !this.stopping() })
+      }, { ...DEFAULT_RETRY, retriable: (error) => !this.stopping() && !(error instanceof LeaseLostError) })
     } catch (error) {
       this.options.logger.error({ lease: lease.key, err: errorMessage(error) }, 'starting a shard failed')
       this.fail(error)
@@ -193,6 +212,8 @@ export class KinesisSource implements Source {
 
   private async handOver(key: string): Promise<void> {
     const reader = this.readers.get(key)
+    // Asked for while still starting: the coordinator asks once, so the request must not be lost.
+    if (reader === undefined && this.starting.has(key)) this.handOverAsked.add(key)
     if (reader === undefined || this.abort.signal.aborted) return
     await this.stopReader(reader)
     await this.giveUp(reader.lease)

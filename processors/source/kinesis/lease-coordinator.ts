@@ -1,12 +1,14 @@
 // Keeps this worker's shard leases: every round it renews what it holds (learning of losses and of
 // steal requests), then scans the table and takes or steals towards an even spread (lease-plan.ts).
+// A scan also comes at the moment another worker's lease expires, so a dead worker's shards move as
+// soon as they may.
 // Every operation on one held lease is serialised, so a renewal and a commit's check never race on
 // the counter. The source decides what taking, losing or handing over a lease means for its readers.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { errorMessage } from '../../../runtime/errors.ts'
 import { LeaseLostError, type Lease, type LeaseTable } from './lease-table.ts'
-import { observe, planRound, type Observation } from './lease-plan.ts'
+import { nextExpiry, observe, planRound, type Observation } from './lease-plan.ts'
 import type { LeaseMetrics } from './lease-metrics.ts'
 
 export interface LeaseEvents {
@@ -30,6 +32,8 @@ export interface LeaseCoordinatorOptions {
 
 interface Held {
   counter: number
+  /** The counter this worker took the lease at: the fencing token of every checkpoint it writes for it. */
+  fence: number
   /** The tail of this lease's operations. */
   queue: Promise<unknown>
   /** The worker that asked for it, once it did. */
@@ -41,6 +45,8 @@ export class LeaseCoordinator {
   private readonly seen = new Map<string, Observation>()
   private readonly abort = new AbortController()
   private loop: Promise<void> | undefined
+  /** When another worker's lease expires next, as of the last scan. */
+  private expiresAt: number | undefined
   private events: LeaseEvents | undefined
 
   constructor(private readonly options: LeaseCoordinatorOptions) {}
@@ -65,8 +71,12 @@ export class LeaseCoordinator {
     await this.loop
   }
 
-  /** The fence before a commit: renews the lease only if it is still ours at the counter we hold. */
-  async verify(key: string): Promise<void> {
+  /**
+   * The fence before a commit: renews the lease only if it is still ours at the counter we hold, and
+   * answers the fencing token the checkpoint must carry.
+   */
+  async verify(key: string): Promise<number> {
+    let fence = 0
     await this.serialised(key, async (held) => {
       const sentAt = Date.now()
       const lease = await this.options.table.renew(key, this.workerId, held.counter)
@@ -75,6 +85,19 @@ export class LeaseCoordinator {
       // process frozen after the renewal was sent (SIGSTOP, a long pause) may wake with the success
       // in hand while another worker already holds the lease: this far past, it writes nothing.
       if (Date.now() - sentAt > this.options.leaseDurationMs - this.options.renewIntervalMs) throw new LeaseLostError(key)
+      fence = held.fence
+    })
+    return fence
+  }
+
+  /** Lifts a held lease's fencing token above a checkpoint's (one written before this lease table existed). */
+  async raise(key: string, above: number): Promise<void> {
+    await this.serialised(key, async (held) => {
+      if (held.fence > above) return
+      const lease = await this.options.table.raise(key, this.workerId, held.counter, above)
+      held.counter = lease.counter
+      held.fence = lease.counter
+      this.options.logger.warn({ lease: key, fence: held.fence }, 'lease counter raised above a checkpoint of an earlier lease table')
     })
   }
 
@@ -97,10 +120,18 @@ export class LeaseCoordinator {
   }
 
   private async run(): Promise<void> {
+    let renewAt = Date.now() + this.options.renewIntervalMs
     while (!this.stopped()) {
-      await sleep(this.options.renewIntervalMs, undefined, { signal: this.abort.signal }).catch(() => undefined)
+      // Renewals come every renew interval; a scan alone also comes the moment another worker's lease
+      // expires, so a dead worker's shards are taken then rather than up to a round later.
+      const wakeAt = Math.min(renewAt, this.expiresAt ?? Infinity)
+      await sleep(Math.max(0, wakeAt - Date.now()), undefined, { signal: this.abort.signal }).catch(() => undefined)
       if (this.stopped()) return
-      await this.round().catch((error: unknown) => this.options.logger.warn({ err: errorMessage(error) }, 'lease round failed; will retry'))
+      const renewing = Date.now() >= renewAt
+      // Set again by a scan that succeeds: a failing one must not bring the next at once.
+      this.expiresAt = undefined
+      await (renewing ? this.round() : this.takeAndSteal()).catch((error: unknown) => this.options.logger.warn({ err: errorMessage(error) }, 'lease round failed; will retry'))
+      if (renewing) renewAt = Date.now() + this.options.renewIntervalMs
     }
   }
 
@@ -135,6 +166,7 @@ export class LeaseCoordinator {
     const leases = await table.list()
     const now = Date.now()
     observe(this.seen, leases, now)
+    this.expiresAt = nextExpiry(leases, this.seen, workerId, now, this.options.leaseDurationMs)
     const plan = planRound({ leases, me: workerId, held: new Set(this.held.keys()), seen: this.seen, nowMs: now, leaseDurationMs: this.options.leaseDurationMs, exclusive: this.options.exclusive })
     metrics.waitingOnParents.set(plan.waitingOnParents)
     await Promise.all(plan.take.map((lease) => this.take(lease)))
@@ -147,7 +179,7 @@ export class LeaseCoordinator {
   private async take(lease: Lease): Promise<void> {
     try {
       const taken = await this.options.table.take(lease, this.workerId)
-      this.held.set(lease.key, { counter: taken.counter, queue: Promise.resolve(), handingOverTo: undefined })
+      this.held.set(lease.key, { counter: taken.counter, fence: taken.counter, queue: Promise.resolve(), handingOverTo: undefined })
     } catch (error) {
       if (error instanceof LeaseLostError) return // another worker was quicker
       throw error

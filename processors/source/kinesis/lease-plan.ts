@@ -64,7 +64,7 @@ function planStream(active: readonly Lease[], workers: ReadonlySet<string>, take
   if (need <= 0) return { take: [], steal: undefined, target }
   // Free leases before expired ones: a free one was given up cleanly and needs no waiting.
   const take = active.filter(takeable).sort((a, b) => Number(a.owner !== '') - Number(b.owner !== '')).slice(0, need)
-  return { take, steal: take.length === 0 ? stealCandidate(load, input.me, target) : undefined, target }
+  return { take, steal: take.length === 0 ? stealCandidate(load, input.me, target, need) : undefined, target }
 }
 
 function isExpired(lease: Lease, input: PlanInput): boolean {
@@ -72,12 +72,32 @@ function isExpired(lease: Lease, input: PlanInput): boolean {
   return seen !== undefined && seen.counter === lease.counter && input.nowMs - seen.sinceMs >= input.leaseDurationMs
 }
 
-/** One lease of the most loaded worker, if that worker holds more than an even share. */
-function stealCandidate(load: ReadonlyMap<string, Lease[]>, me: string, target: number): Lease | undefined {
+/**
+ * One lease of the most loaded worker, if that worker holds more than an even share, or exactly its
+ * share while this one is two or more short of it (the KCL's rule): 4 shards on 3 workers would
+ * otherwise stay 2/2/0, since ceil(4 / 3) = 2. A steal thus always narrows a gap of two or more, so
+ * two workers never pass a lease back and forth.
+ */
+function stealCandidate(load: ReadonlyMap<string, Lease[]>, me: string, target: number, need: number): Lease | undefined {
   let victim: Lease[] = []
   for (const [owner, leases] of load) if (owner !== me && leases.length > victim.length) victim = leases
-  if (victim.length <= target) return undefined
+  if (victim.length < target || (victim.length === target && need < 2)) return undefined
   return victim.find((lease) => lease.stealer === undefined)
+}
+
+/**
+ * When the next lease held by another worker expires on this clock, if it does after `nowMs`: a round
+ * then takes a dead worker's shards at once instead of up to a renew interval later.
+ */
+export function nextExpiry(leases: readonly Lease[], seen: ReadonlyMap<string, Observation>, me: string, nowMs: number, leaseDurationMs: number): number | undefined {
+  let next: number | undefined
+  for (const lease of leases) {
+    const since = seen.get(lease.key)
+    if (lease.finished || lease.owner === '' || lease.owner === me || since?.counter !== lease.counter) continue
+    const at = since.sinceMs + leaseDurationMs
+    if (at > nowMs && (next === undefined || at < next)) next = at
+  }
+  return next
 }
 
 /** Records when each lease's counter was first seen at its current value. */

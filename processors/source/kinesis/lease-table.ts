@@ -115,6 +115,14 @@ export class LeaseTable {
   }
 
   /**
+   * Lifts a held lease's counter above `fence`: checkpoints carry the counter as their fence, and a
+   * lease table created after them (recreated, renamed) starts below what they carry.
+   */
+  raise(key: string, owner: string, counter: number, fence: number): Promise<Lease> {
+    return this.update(key, 'SET #counter = :fence + :one, renewedAt = :now', '#owner = :me AND #counter = :seen', { ':me': s(owner), ':seen': n(counter), ':fence': n(fence) })
+  }
+
+  /**
    * Gives a held lease up: to nobody on stop, or straight to the worker that asked for it (were it
    * left free, a worker that does not yet know the asker exists could take it back at once).
    */

@@ -1,8 +1,9 @@
 // The lease taker's rules without DynamoDB: take free and expired leases up to an even share, judge
-// expiry on this worker's clock, steal one lease at most and only from a worker above its share, and
+// expiry on this worker's clock, steal one lease at most and only from a worker above its share (or at
+// it, when this one is two short), and
 // never lease a child before its parents are finished.
 import { describe, expect, it } from 'vitest'
-import { observe, planRound, type Observation, type PlanInput } from '../../../../processors/source/kinesis/lease-plan.ts'
+import { nextExpiry, observe, planRound, type Observation, type PlanInput } from '../../../../processors/source/kinesis/lease-plan.ts'
 import type { Lease } from '../../../../processors/source/kinesis/lease-table.ts'
 
 function lease(shard: string, owner: string, extra: Partial<Lease> = {}): Lease {
@@ -51,6 +52,13 @@ describe('planRound', () => {
     expect(plan(even).steal).toBeUndefined()
   })
 
+  it('steals from a worker at its share when two or more short of it: 4 shards on 3 workers end 2/1/1, not 2/2/0', () => {
+    const twoTwo = [...shards(2, () => 'a'), ...shards(2, () => 'b').map((item, index) => ({ ...item, key: `s/b-${index}` }))]
+    expect(plan(twoTwo).steal?.owner).toMatch(/^[ab]$/)
+    const twoOneOne = [...shards(2, () => 'a'), lease('b-0', 'b'), lease('m-0', 'me')]
+    expect(plan(twoOneOne).steal).toBeUndefined()
+  })
+
   it('asks for no second lease while one asked for is not handed over', () => {
     const [first, ...rest] = shards(8, () => 'a')
     if (first === undefined) throw new Error('no lease')
@@ -79,5 +87,20 @@ describe('planRound over several streams', () => {
     const result = plan(leases)
     expect(result.take.map((item) => item.key)).toEqual(['s/shard-0', 's/shard-1'])
     expect(result.steal?.stream).toBe('t')
+  })
+})
+
+describe('nextExpiry', () => {
+  it('is when the soonest lease of another worker expires on this clock, if still ahead', () => {
+    const seen = new Map<string, Observation>()
+    const [early, late, mine, free, moved] = [lease('0', 'a'), lease('1', 'b'), lease('2', 'me'), lease('3', ''), lease('4', 'a')]
+    observe(seen, [early, late, mine, free, moved], 1000)
+    observe(seen, [{ ...late, counter: 2 }], 1500)
+    // 'moved' was renewed since it was seen: its observation no longer counts.
+    const now = [early, { ...late, counter: 2 }, mine, free, { ...moved, counter: 5 }]
+    expect(nextExpiry(now, seen, 'me', 2000, 3000)).toBe(4000)
+    expect(nextExpiry(now, seen, 'me', 4000, 3000)).toBe(4500)
+    // An expiry already past (a lease left for another worker to take) never makes the loop spin.
+    expect(nextExpiry(now, seen, 'me', 4500, 3000)).toBeUndefined()
   })
 })
