@@ -1,8 +1,8 @@
 // Every insert format the sink ships, against the real engine: rows holding every column type Pulse
 // writes, with nasty values, are read back equal, byte for byte where it matters, whether they went
-// as JSONCompactEachRow through chDB's raw insert (embedded) or as RowBinary, or its JSON fallback,
-// over the HTTP interface (the embedded engine served as a server). A block repeated under its
-// token is written once either way, and bad rows are isolated on the binary path too.
+// as RowBinary (read from a file by the embedded engine, sent as the body over the HTTP interface of
+// the embedded engine served as a server) or as their JSONCompactEachRow fallback (chDB's raw insert).
+// A block repeated under its token is written once either way, and bad rows are isolated too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Row } from '../../pipeline/rows.ts'
 import { connectClickHouse, type ClickHouse } from '../../sinks/clickhouse/connection.ts'
@@ -98,7 +98,8 @@ function expectedQoe(row: Row): Record<string, unknown> {
 }
 
 const paths: [string, () => ClickHouse, InsertFormat][] = [
-  ['embedded, JSONCompactEachRow through chDB raw insert', () => engine.pipeline, 'JSONCompactEachRow'],
+  ['embedded, RowBinary from a private file', () => engine.pipeline, 'RowBinary'],
+  ['embedded, JSONCompactEachRow through chDB raw insert (the fallback)', () => engine.pipeline, 'JSONCompactEachRow'],
   ['HTTP, RowBinary', () => http, 'RowBinary'],
   ['HTTP, JSONCompactEachRow (the fallback for values without a binary form)', () => http, 'JSONCompactEachRow'],
 ]
