@@ -31,7 +31,25 @@ const CONFIG_ERROR_CODES = new Set([
 
 export type InsertFailure = 'bad_data' | 'misconfigured' | 'transient' | 'fatal'
 
+/**
+ * A value its column cannot hold exactly (1.5 or 300 for a UInt8, NaN for an integer), refused while
+ * the insert body is encoded, for every format alike: the server would wrap or round some of them
+ * silently. Bad data, so the sink isolates the row and dead-letters it like a row the server refused.
+ */
+export class RowEncodingError extends PulseError {
+  constructor(column: string, type: string, value: unknown) {
+    super(`Cannot write ${describe(value)} to column ${column} of type ${type}`, { retriable: false })
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`
+  if (typeof value === 'number') return String(value)
+  return typeof value
+}
+
 export function classifyInsertError(error: unknown): InsertFailure {
+  if (error instanceof RowEncodingError) return 'bad_data'
   // Pulse's own errors say for themselves whether trying again can help.
   if (error instanceof PulseError && !error.retriable) return 'fatal'
   const code = clickHouseCode(error)
@@ -50,6 +68,9 @@ export function clickHouseCode(error: unknown): number | undefined {
     const code = (error as { code?: unknown }).code
     if (typeof code === 'string' && /^\d+$/.test(code)) return Number(code)
   }
+  // chDB's own raw insert raises ChdbInsertError, carrying the engine's code as a number.
+  const chdbCode = (error as { clickhouseCode?: unknown } | null)?.clickhouseCode
+  if (typeof chdbCode === 'number' && Number.isInteger(chdbCode)) return chdbCode
   const message = error instanceof Error ? error.message : ''
   const match = /Code: (\d+)\./.exec(message)
   return match?.[1] === undefined ? undefined : Number(match[1])

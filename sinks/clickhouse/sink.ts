@@ -12,7 +12,8 @@ import type { SinkMetrics } from './metrics.ts'
 import { retry, worthLogging, type RetryOptions } from '../../runtime/retry.ts'
 import { errorMessage } from '../../runtime/errors.ts'
 import { migrate, type MigrationReport } from './migrate.ts'
-import { columnList, compactRows } from './compact-rows.ts'
+import { encodeBlock } from './encode/block-encoder.ts'
+import { insertFormatFor, sendInsert } from './insert-sender.ts'
 import { randomUUID } from 'node:crypto'
 
 export interface SinkOptions {
@@ -83,19 +84,21 @@ export class ClickHouseSink implements Sink {
   }
 
   private async insertWithRetry(block: Block): Promise<'ok' | { error: string }> {
-    // The token goes in the INSERT's own SETTINGS clause, scoped to this statement. Passed as
+    // The token goes in the INSERT's own SETTINGS clause (insert-sender.ts), scoped to this statement. Passed as
     // clickhouse_settings, the chDB adapter would run `SET insert_deduplication_token = …` on its
     // session, where it sticks: later inserts without a token of their own would reuse it and be
     // dropped as duplicates. Without any token ClickHouse dedupes blocks by content hash (even with
     // insert_deduplicate = 0 on non-replicated tables), which would drop a legitimately repeated
     // rollup block, so a block without a deterministic token gets a random one.
     const token = block.token ?? randomUUID()
-    const { columns, values } = compactRows(block.rows)
-    const target = `${this.options.database}.${block.table} (${columnList(columns)}) SETTINGS insert_deduplication_token = '${token}'`
+    const target = { database: this.options.database, table: block.table, token }
     try {
+      // Encoded once: every retry sends the same bytes. A value no format can store exactly is refused
+      // here (RowEncodingError, bad data) and isolated by the halving like a row the server refused.
+      const body = encodeBlock(block.table, block.rows, insertFormatFor(this.clickhouse.kind))
       const seconds = await retry(async () => {
         const started = performance.now()
-        await this.clickhouse.client.insert({ table: target, values, format: 'JSONCompactEachRow' })
+        await sendInsert(this.clickhouse, target, body)
         return (performance.now() - started) / 1000
       }, this.policy(block.table))
       this.recordSuccess(block, seconds)
