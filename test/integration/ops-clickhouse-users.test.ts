@@ -44,6 +44,8 @@ describe('ClickHouse user pulse_writer (infra/clickhouse/users.d/pulse.xml)', ()
         'dynamodb-endpoint': inject('dynamodbEndpoint'),
         'stream-prefix': uniqueName('writer').replaceAll('_', '-'),
         'flush-interval-ms': '200',
+        // Windows are written once they close: short ones close within the test.
+        'window-seconds': '5',
       },
     })
     const runtime: Runtime = { config, logger: testLogger().logger, registry: createRegistry() }
