@@ -13,6 +13,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { BatchHandler, SourceRecord } from '../../../pipeline/source.ts'
+import { comparePositions } from '../../../pipeline/position.ts'
 import { retry, worthLogging, type RetryOptions } from '../../../runtime/retry.ts'
 import { errorMessage } from '../../../runtime/errors.ts'
 import type { SourceMetrics } from '../metrics.ts'
@@ -37,7 +38,7 @@ export interface ShardReaderOptions {
 /** Resolves 'ended' when the shard is closed and fully read, 'stopped' when aborted. */
 export async function readShard(options: ShardReaderOptions): Promise<'ended' | 'stopped'> {
   const { signal } = options
-  const cursor: Cursor = { iterator: undefined, lastPosition: options.after }
+  const cursor: Cursor = { iterator: undefined, lastPosition: options.after, skipThrough: undefined }
   while (!signal.aborted) {
     const callStarted = Date.now()
     let response: GetRecordsCommandOutput
@@ -48,7 +49,7 @@ export async function readShard(options: ShardReaderOptions): Promise<'ended' | 
       throw error
     }
     options.onHealth(true)
-    const records = (response.Records ?? []).map(toSourceRecord)
+    const records = notYetRead((response.Records ?? []).map(toSourceRecord), cursor)
     options.metrics.millisBehind.set({ stream: options.stream, shard: options.shardId }, response.MillisBehindLatest ?? 0)
     const idle = records.length === 0 || response.MillisBehindLatest === 0
     // Outside the retry: a failing handler is the pipeline's failure, not a read to retry (retrying
@@ -69,10 +70,12 @@ interface Cursor {
   iterator: string | undefined
   /** The last position handed over: an expired iterator is renewed from just after it. */
   lastPosition: string | undefined
+  /** Reading from the oldest record because the checkpoint's was gone: records up to here were read before. */
+  skipThrough: string | undefined
 }
 
 async function getRecords(options: ShardReaderOptions, cursor: Cursor): Promise<GetRecordsCommandOutput> {
-  cursor.iterator ??= await openIterator(options, cursor.lastPosition)
+  cursor.iterator ??= await openIteratorAfter(options, cursor)
   try {
     return await options.client.send(new GetRecordsCommand({ ShardIterator: cursor.iterator, Limit: options.maxRecordsPerCall }), { abortSignal: options.signal })
   } catch (error) {
@@ -101,6 +104,38 @@ function readPolicy(options: ShardReaderOptions): RetryOptions {
       if (worthLogging(attempt)) options.logger.warn({ stream, shard: shardId, failures: attempt, err: errorMessage(error) }, 'GetRecords failed; retrying')
     },
   }
+}
+
+/**
+ * An iterator just after the cursor's position. When the stream no longer holds that record (its
+ * history was rewound: the embedded emulator restored from its last whole copy after a hard kill),
+ * AFTER_SEQUENCE_NUMBER is refused for ever; reading from the oldest record instead and skipping what
+ * the checkpoint already covers goes on with whatever is newer, and says so.
+ */
+async function openIteratorAfter(options: ShardReaderOptions, cursor: Cursor): Promise<string> {
+  try {
+    return await openIterator(options, cursor.lastPosition)
+  } catch (error) {
+    if (cursor.lastPosition === undefined || !isUnknownPosition(error)) throw error
+    options.logger.warn({ stream: options.stream, shard: options.shardId, position: cursor.lastPosition }, 'the stream no longer holds the checkpointed record (its history was rewound); reading from its oldest record, skipping what the checkpoint covers')
+    cursor.skipThrough = cursor.lastPosition
+    return openIterator(options, undefined)
+  }
+}
+
+function notYetRead(records: SourceRecord[], cursor: Cursor): SourceRecord[] {
+  const skip = cursor.skipThrough
+  if (skip === undefined) return records
+  const fresh = records.filter((record) => comparePositions(record.position, skip) > 0)
+  // Past the checkpoint: from here on the shard reads as usual.
+  if (fresh.length > 0) cursor.skipThrough = undefined
+  return fresh
+}
+
+function isUnknownPosition(error: unknown): boolean {
+  // kinesis-mock's words, and AWS's for a sequence number the shard does not hold.
+  const message = error instanceof Error ? error.message : ''
+  return /Unable to find record with provided SequenceNumber/.test(message) || (errorName(error) === 'InvalidArgumentException' && /StartingSequenceNumber/.test(message))
 }
 
 async function openIterator(options: ShardReaderOptions, after: string | undefined): Promise<string> {
