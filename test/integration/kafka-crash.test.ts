@@ -3,24 +3,13 @@
 // `pulse process` takes the partitions over once the group lets the dead member go. With
 // deduplication tokens the replayed block is dropped by ClickHouse and every event is there once;
 // the same run with --no-dedup shows the duplicates the tokens prevent.
-import { describe, expect, it, onTestFailed, onTestFinished } from 'vitest'
-import { spawnPulse, type RunningPulse } from '../helpers/cli.ts'
+import { describe, expect, it } from 'vitest'
+import { spawnPulseForTest } from '../helpers/cli.ts'
 import { trapNthCommit } from '../helpers/commit-trap.ts'
 import { kafkaPipeline, processArgs, produceClientEvents, serveClickHouse } from '../helpers/kafka.ts'
 import { count, embeddedClickHouse, pollUntil } from '../helpers/services.ts'
 
 const EVENTS = 3000
-
-function start(args: readonly string[]): RunningPulse {
-  const running = spawnPulse(args)
-  onTestFailed(() => {
-    console.error(`--- output of pulse ${args.join(' ')}:\n${running.output()}`)
-  })
-  onTestFinished(() => {
-    running.child.kill('SIGKILL')
-  })
-  return running
-}
 
 async function runWithCrash(dedup: boolean): Promise<{ rows: number; distinct: number; firstExit: NodeJS.Signals | null; secondExit: number | null }> {
   // Blocks of 300 rows, cut by size only, so the killed processor has committed some and holds one.
@@ -30,13 +19,13 @@ async function runWithCrash(dedup: boolean): Promise<{ rows: number; distinct: n
   const trap = await trapNthCommit(clickhouse.port, 3)
   const flags = dedup ? [] : ['--no-dedup']
 
-  const first = start(processArgs(pipeline, trap.url, flags))
+  const first = spawnPulseForTest(processArgs(pipeline, trap.url, flags))
   await trap.sprung
   first.child.kill('SIGKILL')
   const killedBy = await new Promise<NodeJS.Signals | null>((resolve) => first.child.once('exit', (_code, signal) => resolve(signal)))
 
   // The replacement also flushes on time, so the tail of each partition (under 300 rows) lands too.
-  const second = start(processArgs(pipeline, clickhouse.url, [...flags, '--flush-interval-ms', '200']))
+  const second = spawnPulseForTest(processArgs(pipeline, clickhouse.url, [...flags, '--flush-interval-ms', '200']))
   const { clickhouse: engine } = embeddedClickHouse()
   const table = `${pipeline.database}.client_events`
   // Every event lands at least once, so once all are there the replacement has replayed the rest.

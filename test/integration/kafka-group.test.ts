@@ -2,8 +2,8 @@
 // to this process's ClickHouse engine over the HTTP interface. The second joins while the first is
 // busy, so the group rebalances mid-stream: the first flushes and commits what it holds before giving
 // partitions up, the two share the partitions, and every event lands exactly once.
-import { describe, expect, it, onTestFailed, onTestFinished } from 'vitest'
-import { spawnPulse, type RunningPulse } from '../helpers/cli.ts'
+import { describe, expect, it } from 'vitest'
+import { spawnPulseForTest, type RunningPulse } from '../helpers/cli.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { generateClientTraffic } from '../../producers/generators/client-traffic.ts'
 import { encode } from '../../schemas/codec.ts'
@@ -11,17 +11,6 @@ import { kafkaPipeline, processArgs, produceClientEvents, serveClickHouse, type 
 import { count, embeddedClickHouse, pollUntil } from '../helpers/services.ts'
 
 const EVENTS = 8000
-
-function start(args: readonly string[]): RunningPulse {
-  const running = spawnPulse(args)
-  onTestFailed(() => {
-    console.error(`--- output of pulse ${args.join(' ')}:\n${running.output()}`)
-  })
-  onTestFinished(() => {
-    running.child.kill('SIGKILL')
-  })
-  return running
-}
 
 /** The partitions of a child's latest assignment, from its log. */
 function assigned(running: RunningPulse): string[] {
@@ -49,11 +38,11 @@ describe('two pulse process in one consumer group', () => {
     const table = `${pipeline.database}.client_events`
     await produceClientEvents(pipeline, EVENTS / 2, 41)
 
-    const first = start(processArgs(pipeline, clickhouse.url))
+    const first = spawnPulseForTest(processArgs(pipeline, clickhouse.url))
     await pollUntil(() => count(engine, `SELECT count() FROM ${table}`).catch(() => 0), (n) => n > 0, { what: 'the first rows', timeoutMs: 30_000 })
     // The second half trickles in while the second processor starts, so the rebalance finds the first busy.
     const trickling = trickle(pipeline, EVENTS / 2)
-    const second = start(processArgs(pipeline, clickhouse.url))
+    const second = spawnPulseForTest(processArgs(pipeline, clickhouse.url))
     await pollUntil(() => Promise.resolve(assigned(second).length), (n) => n > 0, { what: 'partitions for the second processor', timeoutMs: 60_000 })
     await trickling
     await pollUntil(() => count(engine, `SELECT uniqExact(event_id) FROM ${table}`), (n) => n === EVENTS, { what: 'every event', timeoutMs: 30_000 })

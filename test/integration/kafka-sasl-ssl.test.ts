@@ -9,11 +9,11 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { connect as connectTls } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startKafka, type KafkaBroker } from '../../infra/kafka/broker.ts'
 import { freePorts } from '../../infra/ports.ts'
 import { loadConfig } from '../../runtime/config.ts'
-import { spawnPulse, type RunningPulse } from '../helpers/cli.ts'
+import { spawnPulseForTest, type RunningPulse } from '../helpers/cli.ts'
 import { makeTestCertificates, type TestCertificates } from '../helpers/certificates.ts'
 import { kafkaPipeline, processArgs, produceClientEvents, serveClickHouse, startKafkaProcessor, type KafkaTestPipeline } from '../helpers/kafka.ts'
 import { count, embeddedClickHouse, pollUntil } from '../helpers/services.ts'
@@ -53,17 +53,6 @@ afterAll(async () => {
   await rm(kafkaDataDir, { recursive: true, force: true })
   certs.remove()
 }, 60_000)
-
-function start(args: readonly string[]): RunningPulse {
-  const running = spawnPulse(args)
-  onTestFailed(() => {
-    console.error(`--- output of pulse ${args.join(' ')}:\n${running.output()}`)
-  })
-  onTestFinished(() => {
-    running.child.kill('SIGKILL')
-  })
-  return running
-}
 
 /** A pipeline whose topics Pulse's transport created over SASL_SSL as the PLAIN user. */
 function plainPipeline(): Promise<KafkaTestPipeline> {
@@ -107,7 +96,7 @@ describe('Kafka over SASL_SSL (real broker, certificates made here)', () => {
     const pipeline = await plainPipeline()
     await produceClientEvents(pipeline, EVENTS, 7)
     const clickhouse = await serveClickHouse()
-    const processing = start(
+    const processing = spawnPulseForTest(
       secureProcessArgs(pipeline, clickhouse.url, [
         '--kafka-ssl-ca-file', certs.caFile,
         '--kafka-sasl-mechanism', 'PLAIN',
@@ -160,7 +149,7 @@ describe('Kafka over SASL_SSL (real broker, certificates made here)', () => {
     const pipeline = await plainPipeline()
     const clickhouse = await serveClickHouse()
     const startedAt = Date.now()
-    const wrongPassword = start(
+    const wrongPassword = spawnPulseForTest(
       secureProcessArgs(pipeline, clickhouse.url, [
         '--kafka-ssl-ca-file', certs.caFile,
         '--kafka-sasl-mechanism', 'SCRAM-SHA-512',
@@ -168,7 +157,7 @@ describe('Kafka over SASL_SSL (real broker, certificates made here)', () => {
         '--kafka-sasl-password-file', passwordFile('wrong-password', 'not-the-password'),
       ]),
     )
-    const untrusted = start(
+    const untrusted = spawnPulseForTest(
       secureProcessArgs(pipeline, clickhouse.url, [
         '--kafka-ssl-ca-file', certs.otherCaFile,
         '--kafka-sasl-mechanism', 'PLAIN',
