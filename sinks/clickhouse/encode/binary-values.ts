@@ -71,6 +71,25 @@ function stringWriter(out: ByteWriter, value: unknown): void {
 }
 
 function binaryString(out: ByteWriter, text: string): void {
+  // Most values are short ASCII (ids, codes, names): written in one pass behind a one-byte length,
+  // and only text with other characters is measured first.
+  const length = text.length
+  if (length < 0x80) {
+    out.ensure(length + 1)
+    const { buf } = out
+    const start = out.pos + 1
+    let i = 0
+    for (; i < length; i++) {
+      const code = text.charCodeAt(i)
+      if (code >= 0x80) break
+      buf[start + i] = code
+    }
+    if (i === length) {
+      buf[out.pos] = length
+      out.pos = start + length
+      return
+    }
+  }
   const bytes = utf8Length(text)
   varint(out, bytes)
   out.ensure(bytes)

@@ -92,6 +92,17 @@ describe('RowBinary bodies', () => {
     expect(body.bytes.toString('hex')).toBe(['03', '61c3a9', 'e803000000000000', '00'].join(''))
   })
 
+  it('write every string as its varint length and Buffer.from bytes, ASCII or not, either side of the one-byte length', () => {
+    const texts = [...NASTY, 'a'.repeat(127), 'a'.repeat(128), `${'a'.repeat(126)}é`, `${'a'.repeat(127)}é`, `é${'a'.repeat(200)}`, 'lone \ud800 high']
+    for (const text of texts) {
+      const bytes = encodeBlock('dead_letter_replays', [{ id: text, replayed_at: 0, target_stream: 'x' }], 'RowBinary').bytes
+      const utf8 = Buffer.from(text, 'utf8')
+      const length = utf8.length < 0x80 ? Buffer.from([utf8.length]) : Buffer.from([(utf8.length & 0x7f) | 0x80, utf8.length >> 7])
+      expect(bytes.subarray(0, length.length + utf8.length).equals(Buffer.concat([length, utf8])), JSON.stringify(text.slice(0, 20))).toBe(true)
+      expect(bytes.subarray(length.length + utf8.length + 8).toString('hex')).toBe('0178')
+    }
+  })
+
   it('write Nullable flags, arrays, maps with numeric keys, DateTime text and 64-bit values', () => {
     const row: Row = { minute: '2026-12-01 22:01:00', title_id: 't', device_type: 'tv', country: 'DE', cdn: '', play_attempts: 2 ** 32 + 1, plays: 0n, failed_plays: 0, startup_ms_hist: { 100: 2 }, rebuffer_events: 0, rebuffer_ms: 0, played_ms: 0, glitches: 0, errors: 0, corrections: 0 }
     const bytes = encodeBlock('qoe_1m', [row], 'RowBinary').bytes
