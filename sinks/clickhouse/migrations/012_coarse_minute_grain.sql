@@ -131,8 +131,9 @@ GROUP BY minute, ab_test_id, ab_cell, row_id;
 -- Per-title engagement straight from the raw rows: each event counts once (no A/B fan-out), in the
 -- minute of its own event time, under the title and row it was sent with. Too-late events are left
 -- out, as the per-minute tables leave them out, so a title's counts add up to engagement_1m's
--- (within one test). Only the four event types counted are read: client_events is sorted by
--- event_type first, so the scan skips the rest (bitrate changes are most of the traffic), and a
+-- (within one test). Only the events counted are read (stops only when completed or autoplaying
+-- the next, so no row is all zeros): client_events is sorted by event_type first, so the scan skips
+-- the rest (bitrate changes are most of the traffic), and a
 -- filter on minute in the outer query prunes by event_time (a monotonic function of it).
 CREATE VIEW IF NOT EXISTS {database}.title_engagement_1m_v AS
 SELECT
@@ -148,7 +149,9 @@ SELECT
     countIf(event_type = 'playback_stop' AND exit_reason = 'autoplay_next') AS autoplay_next,
     if(plays = 0, NULL, autoplay_next / plays) AS autoplay_next_rate
 FROM {database}.client_events
-WHERE event_type IN ('row_impression', 'title_click', 'playback_start', 'playback_stop') AND arrival != 'too_late'
+WHERE (event_type IN ('row_impression', 'title_click', 'playback_start')
+       OR (event_type = 'playback_stop' AND exit_reason IN ('completed', 'autoplay_next')))
+  AND arrival != 'too_late'
 GROUP BY minute, title_id, row_id;
 
 -- Per-title quality of experience from the sessions (latest version of each, FINAL), in the minute
