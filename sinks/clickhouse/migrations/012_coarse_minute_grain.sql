@@ -160,7 +160,7 @@ GROUP BY minute, title_id, row_id;
 -- (floor(4 · log2(ms)), 0 below 1 ms), so the same quantile expression reads both (assumeNotNull:
 -- a Map key cannot be Nullable; the sessions without a start-up time are left out by the If). Sessions are
 -- written when they end, so a running playback shows only after it stops or Pulse shuts down.
--- s.errors is the session's column: a bare `errors` would name the view's sum(errors) below.
+-- The qualified errors is the session's column: a bare `errors` would name the view's sum(errors).
 CREATE VIEW IF NOT EXISTS {database}.title_qoe_1m_v AS
 SELECT
     toStartOfMinute(start_time) AS minute,
@@ -170,7 +170,7 @@ SELECT
     cdn,
     count() AS play_attempts,
     countIf(started = 1) AS plays,
-    countIf(started = 0 AND s.errors > 0) AS failed_plays,
+    countIf(started = 0 AND {database}.playback_sessions.errors > 0) AS failed_plays,
     if(play_attempts = 0, NULL, failed_plays / play_attempts) AS failure_rate,
     sumMapIf(map(toUInt16(if(assumeNotNull(startup_ms) < 1, 0, floor(log2(assumeNotNull(startup_ms)) * 4))), toUInt64(1)), startup_ms IS NOT NULL)
         AS startup_ms_hist,
@@ -188,5 +188,5 @@ SELECT
     sum(errors) AS errors,
     countIf(exit_reason = 'completed') AS completions,
     sum(autoplay_next) AS autoplay_next
-FROM {database}.playback_sessions AS s FINAL
+FROM {database}.playback_sessions FINAL
 GROUP BY minute, title_id, device_type, country, cdn;
