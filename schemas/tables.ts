@@ -139,7 +139,6 @@ const COLUMNS = {
   },
   qoe_1m: {
     minute: "DateTime('UTC')",
-    title_id: 'LowCardinality(String)',
     device_type: 'LowCardinality(String)',
     country: 'LowCardinality(String)',
     cdn: 'LowCardinality(String)',
@@ -156,10 +155,9 @@ const COLUMNS = {
   },
   engagement_1m: {
     minute: "DateTime('UTC')",
-    title_id: 'LowCardinality(String)',
-    row_id: 'LowCardinality(String)',
     ab_test_id: 'LowCardinality(String)',
     ab_cell: 'LowCardinality(String)',
+    row_id: 'LowCardinality(String)',
     impressions: 'SimpleAggregateFunction(sum, UInt64)',
     clicks: 'SimpleAggregateFunction(sum, UInt64)',
     plays: 'SimpleAggregateFunction(sum, UInt64)',

@@ -2,6 +2,11 @@
 // on-time event's are summed into its partition's open window (minute-windows.ts) and written once
 // when the window closes; a late event's are written as correction rows (summed with other
 // corrections of the block by the segment), which the additive tables add to the window's row.
+//
+// The grains are coarse on purpose (issue 18: ≤ 1.2 rows written per input event, raw rows
+// included): no title_id in either table, because minute × title keys are nearly one per event at
+// bench traffic (README, "Rows per event and the grain of the per-minute tables"). Per-title
+// questions are answered by views over client_events and playback_sessions (migration 012).
 import type { ClientEvent } from '../../schemas/types.ts'
 import type { DerivedRow } from '../../pipeline/rows.ts'
 import type { PlaybackSession } from '../sessions/playback-session.ts'
@@ -34,13 +39,12 @@ export function qoeContribution(c: Contribution): DerivedRow | undefined {
   // Plain sums and literals, no Object.values/spread: this runs for every client event (BENCHMARKS.md, profile).
   if (play_attempts + plays + failed_plays + rebuffer_events + rebuffer_ms + c.playedMs + glitches + errors === 0 && !c.late) return undefined
   const startup = type === 'playback_start' && event.duration_ms !== null ? { [logBucket(event.duration_ms)]: 1 } : {}
-  const first = session?.first
   const minute = minuteText(c.windowStart)
-  const title_id = event.title_id ?? first?.title_id ?? ''
-  const cdn = event.cdn ?? first?.cdn ?? ''
-  const key = `${minute}|${title_id}|${event.device_type}|${event.country}|${cdn}`
+  // Playback events after the first may omit the CDN; the session's first event names it.
+  const cdn = event.cdn ?? session?.first.cdn ?? ''
+  const key = `${minute}|${event.device_type}|${event.country}|${cdn}`
   const row = {
-    minute, title_id, device_type: event.device_type, country: event.country, cdn,
+    minute, device_type: event.device_type, country: event.country, cdn,
     play_attempts, plays, failed_plays, rebuffer_events, rebuffer_ms, played_ms: c.playedMs, glitches, errors,
     startup_ms_hist: startup, corrections: c.late ? 1 : 0,
   }
@@ -56,18 +60,41 @@ export function engagementContributions(c: Contribution): DerivedRow[] {
   const completions = type === 'playback_stop' && event.exit_reason === 'completed' ? 1 : 0
   const autoplay_next = type === 'playback_stop' && event.exit_reason === 'autoplay_next' ? 1 : 0
   if (impressions + clicks + plays + c.playedMs + completions + autoplay_next === 0) return []
-  const title = event.title_id ?? c.session?.first.title_id ?? ''
   const row_id = event.row_id ?? ''
   const minute = minuteText(c.windowStart)
   const corrections = c.late ? 1 : 0
-  const cells = c.abCells.length === 0 ? [''] : c.abCells
-  return cells.map((testCell) => {
-    const [ab_test_id = '', ab_cell = ''] = testCell === '' ? [] : testCell.split(':')
-    const key = `${minute}|${title}|${row_id}|${testCell}`
-    const row = { minute, title_id: title, row_id, ab_test_id, ab_cell, impressions, clicks, plays, played_ms: c.playedMs, completions, autoplay_next, corrections }
-    return { table: 'engagement_1m', row, combine: { key, how: 'sum', measures: ENGAGEMENT_MEASURES } }
-  })
+  const cells = c.abCells.length === 0 ? NO_TEST : c.abCells
+  const rows: DerivedRow[] = []
+  for (const testCell of cells) {
+    const [ab_test_id, ab_cell] = splitCell(testCell)
+    const key = `${minute}|${row_id}|${testCell}`
+    const row = { minute, row_id, ab_test_id, ab_cell, impressions, clicks, plays, played_ms: c.playedMs, completions, autoplay_next, corrections }
+    rows.push({ table: 'engagement_1m', row, combine: { key, how: 'sum', measures: ENGAGEMENT_MEASURES } })
+  }
+  return rows
 }
+
+/** An event of an app session in no A/B test counts once, under test and cell ''. */
+const NO_TEST: readonly string[] = ['']
+
+/**
+ * 'test:cell' → [test, cell], remembered: the same few pairs come with every event of every
+ * enrolled session, so splitting them each time would allocate two strings and an array per event.
+ */
+function splitCell(testCell: string): readonly [string, string] {
+  let pair = splitCells.get(testCell)
+  if (pair === undefined) {
+    const colon = testCell.indexOf(':')
+    pair = colon < 0 ? [testCell, ''] : [testCell.slice(0, colon), testCell.slice(colon + 1)]
+    // Bounded: test:cell pairs are configuration, but a stream could bring any; forget them all past the cap.
+    if (splitCells.size >= SPLIT_CACHE_MAX) splitCells.clear()
+    splitCells.set(testCell, pair)
+  }
+  return pair
+}
+
+const SPLIT_CACHE_MAX = 10_000
+const splitCells = new Map<string, readonly [string, string]>()
 
 const EVENT_COUNT_MEASURES = ['events']
 

@@ -15,8 +15,11 @@ export interface WindowContribution {
 }
 
 export class MinuteWindows {
-  /** Window start (epoch ms) → `table|key` → the summed row. */
-  private readonly open = new Map<number, Map<string, WindowContribution>>()
+  /**
+   * Window start (epoch ms) → table → key → the summed row. A map per table rather than one keyed by
+   * `table|key`: that would build a second string for every contribution of every event.
+   */
+  private readonly open = new Map<number, Map<string, Map<string, WindowContribution>>>()
   /** Earliest end of an open window, so closing costs one comparison per event. */
   private earliestEnd = Number.POSITIVE_INFINITY
 
@@ -39,10 +42,14 @@ export class MinuteWindows {
       this.open.set(windowStart, window)
       this.earliestEnd = Math.min(this.earliestEnd, windowStart + this.windowMs)
     }
-    const id = `${contribution.table}|${contribution.key}`
-    const existing = window.get(id)
+    let table = window.get(contribution.table)
+    if (table === undefined) {
+      table = new Map()
+      window.set(contribution.table, table)
+    }
+    const existing = table.get(contribution.key)
     // The first contribution is copied: the caller's row object may be reused by a correction row.
-    if (existing === undefined) window.set(id, { ...contribution, row: copyMeasures(contribution.row, contribution.measures) })
+    if (existing === undefined) table.set(contribution.key, { ...contribution, row: copyMeasures(contribution.row, contribution.measures) })
     else sumInto(existing.row, contribution.row, contribution.measures)
   }
 
@@ -63,7 +70,9 @@ export class MinuteWindows {
   private take(start: number): DerivedRow[] {
     const window = this.open.get(start)
     this.open.delete(start)
-    return [...(window?.values() ?? [])].map((contribution) => ({ table: contribution.table, row: contribution.row }))
+    const rows: DerivedRow[] = []
+    for (const table of window?.values() ?? []) for (const contribution of table.values()) rows.push({ table: contribution.table, row: contribution.row })
+    return rows
   }
 }
 

@@ -13,6 +13,9 @@
 //   every server instead (one Keeper path for the whole cluster): whichever server Pulse connects to
 //   holds every checkpoint, with no Distributed hop in front of FINAL.
 // - Views and columns are created ON CLUSTER, on both tables of a pair.
+// - A dropped table (migration 012 drops aggregates to give them a new grain) is dropped ON CLUSTER,
+//   both tables of a pair, SYNC: a replicated table's Keeper path is freed before the same
+//   migration creates it again under that path.
 //
 // Anything else in a migration is refused, so a new kind of statement cannot slip into a cluster
 // unconverted: test/unit/sinks/cluster-ddl.test.ts runs every migration through here.
@@ -28,6 +31,7 @@ const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\{database\}|\w+)\.(\w+)\s*\(
 const ALTER_TABLE = /^ALTER TABLE (\{database\}|\w+)\.(\w+)\s+(ADD COLUMN[\s\S]*)$/
 const CREATE_VIEW = /^CREATE VIEW IF NOT EXISTS (\{database\}|\w+)\.(\w+)\s+(AS\s[\s\S]*)$/
 const CREATE_DATABASE = /^CREATE DATABASE IF NOT EXISTS (\{database\}|\w+)$/
+const DROP = /^DROP (TABLE|VIEW) IF EXISTS (\{database\}|\w+)\.(\w+)$/
 
 export function assertClusterName(cluster: string): void {
   if (!NAME.test(cluster)) throw new Error(`cluster name ${JSON.stringify(cluster)} must be an identifier`)
@@ -49,7 +53,17 @@ export function clusterStatements(statement: string, cluster: string): string[] 
   }
   const view = CREATE_VIEW.exec(sql)
   if (view !== null) return [`CREATE VIEW IF NOT EXISTS ${view[1]}.${view[2]} ON CLUSTER ${cluster} ${view[3]}`]
+  const drop = DROP.exec(sql)
+  if (drop !== null) return dropStatements(drop, cluster)
   throw new Error(`no cluster form for this migration statement (add one to cluster-ddl.ts): ${sql.slice(0, 120)}`)
+}
+
+function dropStatements(match: RegExpExecArray, cluster: string): string[] {
+  const [, kind, db, name] = match as unknown as [string, 'TABLE' | 'VIEW', string, string]
+  if (kind === 'VIEW') return [`DROP VIEW IF EXISTS ${db}.${name} ON CLUSTER ${cluster}`]
+  // The Distributed table first, so no insert reaches a shard table that is going away.
+  const targets = EVERYWHERE_TABLES.has(name) ? [name] : [name, `${name}${LOCAL_SUFFIX}`]
+  return targets.map((target) => `DROP TABLE IF EXISTS ${db}.${target} ON CLUSTER ${cluster} SYNC`)
 }
 
 function createTable(match: RegExpExecArray, cluster: string): string[] {

@@ -1,6 +1,7 @@
 // An independent reading of Pulse's event-time semantics (DESIGN.md "Semantics", issue 4), for the
 // correctness suite: given the records exactly as they were produced, in send order, it computes what
-// qoe_1m, engagement_1m, playback_sessions, care_actions and flows_1m must hold. It deliberately
+// qoe_1m, engagement_1m, playback_sessions, care_actions and flows_1m must hold, and what the per-title
+// engagement view over client_events must show. It deliberately
 // shares no code with processors/: plain loops and group-bys over the produced events.
 //
 // Arrival classes are decided by the test's construction, not recomputed here: the workload keeps every
@@ -33,6 +34,15 @@ export interface EngagementSums {
   clicks: number
   plays: number
   played_ms: number
+  completions: number
+  autoplay_next: number
+}
+
+/** Per title and row, counted from the raw events (title_engagement_1m_v). */
+export interface TitleEngagementSums {
+  impressions: number
+  clicks: number
+  plays: number
   completions: number
   autoplay_next: number
 }
@@ -86,10 +96,12 @@ export interface ClientExpectation {
   duplicates: number
   /** Ids of the kept events that are too late (left out of every aggregate and session). */
   tooLate: string[]
-  /** minute|title|device|country|cdn → sums. */
+  /** minute|device|country|cdn → sums (no title: migration 012). */
   qoe: Map<string, QoeSums>
-  /** minute|title|row|test|cell → sums. */
+  /** minute|row|test|cell → sums. */
   engagement: Map<string, EngagementSums>
+  /** minute|title|row → sums, each event once, under the title and row it was sent with. */
+  titleEngagement: Map<string, TitleEngagementSums>
   /** Sessions ended by a playback_stop. */
   ended: Map<string, SessionRow>
   /** Sessions still running at the end (written as ended = 0 on a clean shutdown). */
@@ -275,6 +287,7 @@ export function expectClientTables(produced: readonly ClientEvent[], tooLate: Re
   const sessions = new Map<string, Session>()
   const qoe = new Map<string, QoeSums>()
   const engagement = new Map<string, EngagementSums>()
+  const titleEngagement = new Map<string, TitleEngagementSums>()
 
   for (const event of kept) {
     if (tooLate.has(event.event_id)) continue
@@ -317,11 +330,10 @@ export function expectClientTables(produced: readonly ClientEvent[], tooLate: Re
     }
 
     // Per-minute rows: the event's own event-time minute (window start, in seconds); played time goes
-    // to the minute of the event that closed the playing interval. Dimensions the event lacks (title,
-    // CDN) come from its playback's first event.
+    // to the minute of the event that closed the playing interval. A CDN the event lacks comes from its
+    // playback's first event.
     const minute = (Math.floor(event.event_time / settings.windowMs) * settings.windowMs) / 1000
     const type = event.event_type
-    const title = event.title_id ?? session?.first.title_id ?? ''
     const cdn = event.cdn ?? session?.first.cdn ?? ''
     // A failed play is an error of a playback that has not started (judged after the event; for an
     // event arriving after its playback's stop, by the stopped session: it is not reopened).
@@ -336,7 +348,7 @@ export function expectClientTables(produced: readonly ClientEvent[], tooLate: Re
       errors: type === 'playback_error' ? 1 : 0,
       startup_ms_hist: type === 'playback_start' && event.duration_ms !== null ? { [bucketOf(event.duration_ms)]: 1 } : {},
     }
-    if (!isEmptyRow(q)) addTo(qoe, `${minute}|${title}|${event.device_type}|${event.country}|${cdn}`, q)
+    if (!isEmptyRow(q)) addTo(qoe, `${minute}|${event.device_type}|${event.country}|${cdn}`, q)
 
     const e: EngagementSums = {
       impressions: type === 'row_impression' ? 1 : 0,
@@ -351,9 +363,11 @@ export function expectClientTables(produced: readonly ClientEvent[], tooLate: Re
       const pairs = cellsOf(event.app_session_id)
       for (const pair of pairs.length === 0 ? [':'] : pairs) {
         const [test, cell] = pair.split(':') as [string, string]
-        addTo(engagement, `${minute}|${title}|${event.row_id ?? ''}|${test}|${cell}`, e)
+        addTo(engagement, `${minute}|${event.row_id ?? ''}|${test}|${cell}`, e)
       }
     }
+    const t: TitleEngagementSums = { impressions: e.impressions, clicks: e.clicks, plays: e.plays, completions: e.completions, autoplay_next: e.autoplay_next }
+    if (!isEmptyRow(t)) addTo(titleEngagement, `${minute}|${event.title_id ?? ''}|${event.row_id ?? ''}`, t)
   }
 
   const ended = new Map<string, SessionRow>()
@@ -369,7 +383,7 @@ export function expectClientTables(produced: readonly ClientEvent[], tooLate: Re
     const action = careRow(session, settings.careRebufferRatio)
     if (action !== undefined) care.set(session.id, action)
   }
-  return { kept, duplicates, tooLate: kept.filter((event) => tooLate.has(event.event_id)).map((event) => event.event_id), qoe, engagement, ended, open, care }
+  return { kept, duplicates, tooLate: kept.filter((event) => tooLate.has(event.event_id)).map((event) => event.event_id), qoe, engagement, titleEngagement, ended, open, care }
 }
 
 /**
@@ -397,6 +411,39 @@ export function expectFlowsPerMinute(flows: readonly NetworkFlow[], truth: Fleet
     const minute = Math.floor(flow.start / 60) * 60
     const key = `${minute}|${src}|${dst}|${flow.dst_port ?? 0}|${flow.protocol ?? 0}|${flow.action ?? ''}`
     addTo(sums, key, { flows: 1, packets: flow.packets ?? 0, bytes: flow.bytes ?? 0 })
+  }
+  return sums
+}
+
+/** Per title (and device, country, CDN) in the minute its playbacks started: title_qoe_1m_v. */
+export interface TitleQoeSums extends QoeSums {
+  completions: number
+  autoplay_next: number
+}
+
+/**
+ * Expected title_qoe_1m_v from the sessions the oracle expects (ended and still open): each session
+ * is one attempt in its start minute, a play if it started, a failed play if it did not and had an
+ * error; its start-up time goes to its histogram bucket.
+ */
+export function expectTitleQoe(sessions: Iterable<SessionRow>): Map<string, TitleQoeSums> {
+  const sums = new Map<string, TitleQoeSums>()
+  for (const session of sessions) {
+    const minute = Math.floor(session.start_time / 60_000) * 60
+    const key = `${minute}|${session.title_id}|${session.device_type}|${session.country}|${session.cdn}`
+    addTo(sums, key, {
+      play_attempts: 1,
+      plays: session.started,
+      failed_plays: session.started === 0 && session.errors > 0 ? 1 : 0,
+      rebuffer_events: session.rebuffer_count,
+      rebuffer_ms: session.rebuffer_ms,
+      played_ms: session.played_ms,
+      glitches: session.glitches,
+      errors: session.errors,
+      startup_ms_hist: session.startup_ms === null ? {} : { [bucketOf(session.startup_ms)]: 1 },
+      completions: session.exit_reason === 'completed' ? 1 : 0,
+      autoplay_next: session.autoplay_next,
+    })
   }
   return sums
 }

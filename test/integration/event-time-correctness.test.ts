@@ -1,8 +1,8 @@
 // The correctness bar of event-time processing (issue 4): a generated workload with out-of-order,
 // late and duplicated client events, a few events far too late, and network flows whose addresses
 // change owners, goes onto the Kinesis emulator and through the real processor into chDB. What
-// ClickHouse then holds in qoe_1m, engagement_1m, playback_sessions, care_actions and flows_1m must
-// equal, exactly, what an independent oracle (test/helpers/oracle.ts) computes from the produced
+// ClickHouse then holds in qoe_1m, engagement_1m, playback_sessions, care_actions and flows_1m (and the
+// per-title views over client_events and the sessions) must equal, exactly, what an independent oracle (test/helpers/oracle.ts) computes from the produced
 // records — with one processor, and when a processor is killed mid-run and another takes over.
 //
 // Making the expectation independent of timing and of how keys spread over shards:
@@ -32,6 +32,7 @@ import {
   assertNeverTooLate,
   expectClientTables,
   expectFlowsPerMinute,
+  expectTitleQoe,
   isEmptyRow,
   type CareRow,
   type ClientExpectation,
@@ -39,6 +40,8 @@ import {
   type FlowSums,
   type QoeSums,
   type SessionRow,
+  type TitleEngagementSums,
+  type TitleQoeSums,
 } from '../helpers/oracle.ts'
 import { kinesisPipeline, startProcessor, type TestPipeline } from '../helpers/pipeline.ts'
 import { count, embeddedClickHouse, pollUntil } from '../helpers/services.ts'
@@ -177,26 +180,47 @@ const ENGAGEMENT_SUMS = ['impressions', 'clicks', 'plays', 'played_ms', 'complet
 
 async function readQoe(database: string): Promise<Map<string, QoeSums>> {
   const result = await rows<Record<string, unknown>>(`
-    SELECT toUnixTimestamp(minute) AS m, title_id, device_type, country, cdn,
+    SELECT toUnixTimestamp(minute) AS m, device_type, country, cdn,
            ${QOE_SUMS.map((column) => `sum(${column}) AS ${column}`).join(', ')}, sumMap(startup_ms_hist) AS hist
-    FROM ${database}.qoe_1m GROUP BY m, title_id, device_type, country, cdn`)
+    FROM ${database}.qoe_1m GROUP BY m, device_type, country, cdn`)
   const map = new Map<string, QoeSums>()
   for (const row of result) {
-    const buckets = Object.entries(row.hist as Record<string, string>).map(([bucket, n]): [string, number] => [bucket, Number(n)])
-    const hist = Object.fromEntries(buckets.filter(([, n]) => n !== 0))
-    const sums = { ...numbers(row, QOE_SUMS), startup_ms_hist: hist } as QoeSums
-    if (!isEmptyRow(sums)) map.set(`${Number(row.m)}|${String(row.title_id)}|${String(row.device_type)}|${String(row.country)}|${String(row.cdn)}`, sums)
+    const sums = { ...numbers(row, QOE_SUMS), startup_ms_hist: histogram(row.hist) } as QoeSums
+    if (!isEmptyRow(sums)) map.set(`${Number(row.m)}|${String(row.device_type)}|${String(row.country)}|${String(row.cdn)}`, sums)
   }
   return map
 }
 
+function histogram(value: unknown): Record<string, number> {
+  const buckets = Object.entries(value as Record<string, string>).map(([bucket, n]): [string, number] => [bucket, Number(n)])
+  return Object.fromEntries(buckets.filter(([, n]) => n !== 0))
+}
+
+const TITLE_QOE_SUMS = [...QOE_SUMS, 'completions', 'autoplay_next'] as const
+const TITLE_ENGAGEMENT_SUMS = ['impressions', 'clicks', 'plays', 'completions', 'autoplay_next'] as const
+
+async function readTitleQoe(database: string): Promise<Map<string, TitleQoeSums>> {
+  const result = await rows<Record<string, unknown>>(`
+    SELECT toUnixTimestamp(minute) AS m, title_id, device_type, country, cdn, ${TITLE_QOE_SUMS.join(', ')}, startup_ms_hist
+    FROM ${database}.title_qoe_1m_v`)
+  const key = (row: Record<string, unknown>): string => `${Number(row.m)}|${String(row.title_id)}|${String(row.device_type)}|${String(row.country)}|${String(row.cdn)}`
+  return new Map(result.map((row) => [key(row), { ...numbers(row, TITLE_QOE_SUMS), startup_ms_hist: histogram(row.startup_ms_hist) } as TitleQoeSums]))
+}
+
+async function readTitleEngagement(database: string): Promise<Map<string, TitleEngagementSums>> {
+  const result = await rows<Record<string, unknown>>(`
+    SELECT toUnixTimestamp(minute) AS m, title_id, row_id, ${TITLE_ENGAGEMENT_SUMS.join(', ')} FROM ${database}.title_engagement_1m_v`)
+  const key = (row: Record<string, unknown>): string => `${Number(row.m)}|${String(row.title_id)}|${String(row.row_id)}`
+  return new Map(result.map((row) => [key(row), numbers(row, TITLE_ENGAGEMENT_SUMS) as unknown as TitleEngagementSums]))
+}
+
 async function readEngagement(database: string): Promise<Map<string, EngagementSums>> {
   const result = await rows<Record<string, unknown>>(`
-    SELECT toUnixTimestamp(minute) AS m, title_id, row_id, ab_test_id, ab_cell, ${ENGAGEMENT_SUMS.map((column) => `sum(${column}) AS ${column}`).join(', ')}
-    FROM ${database}.engagement_1m GROUP BY m, title_id, row_id, ab_test_id, ab_cell`)
+    SELECT toUnixTimestamp(minute) AS m, row_id, ab_test_id, ab_cell, ${ENGAGEMENT_SUMS.map((column) => `sum(${column}) AS ${column}`).join(', ')}
+    FROM ${database}.engagement_1m GROUP BY m, row_id, ab_test_id, ab_cell`)
   return new Map(
     result.map((row) => [
-      `${Number(row.m)}|${String(row.title_id)}|${String(row.row_id)}|${String(row.ab_test_id)}|${String(row.ab_cell)}`,
+      `${Number(row.m)}|${String(row.row_id)}|${String(row.ab_test_id)}|${String(row.ab_cell)}`,
       numbers(row, ENGAGEMENT_SUMS) as unknown as EngagementSums,
     ]),
   )
@@ -322,6 +346,9 @@ async function expectMatchesOracle(database: string, workload: Workload): Promis
   expect(open.size).toBe(client.open.size)
   expect(differences(open, client.open, sameSession)).toEqual([])
   expect(differences(await readCare(database), client.care, exactly)).toEqual([])
+  // Per-title questions since migration 012: the views over the raw rows and the sessions.
+  expect(differences(await readTitleEngagement(database), client.titleEngagement, exactly)).toEqual([])
+  expect(differences(await readTitleQoe(database), expectTitleQoe([...client.ended.values(), ...client.open.values()]), exactly)).toEqual([])
 
   expect(differences(await readFlows(database), workload.flowsPerMinute, exactly)).toEqual([])
   expect(await count(clickhouse, `SELECT count() FROM ${database}.network_flows`)).toBe(workload.flows.length)

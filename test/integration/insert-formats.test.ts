@@ -53,7 +53,7 @@ function sessionRow(key: string, index: number): Row {
 
 function qoeRow(key: string, index: number): Row {
   const hist = index % 2 === 0 ? {} : { 1: 1, 100: 2 ** 53 + 2, 65535: 18_446_744_073_709_551_615n }
-  return { minute: index % 2 === 0 ? '2026-12-01 22:00:00' : 4_294_967_295, title_id: `${key}-${index}`, device_type: 'tv', country: NASTY[index % NASTY.length], cdn: '', play_attempts: 1, plays: 0, failed_plays: 0, startup_ms_hist: hist, rebuffer_events: 0, rebuffer_ms: 0, played_ms: 2 ** 53 + 2, glitches: 0, errors: 0, corrections: 18_446_744_073_709_551_615n }
+  return { minute: index % 2 === 0 ? '2026-12-01 22:00:00' : 4_294_967_295, device_type: 'tv', country: NASTY[index % NASTY.length], cdn: `${key}-${index}`, play_attempts: 1, plays: 0, failed_plays: 0, startup_ms_hist: hist, rebuffer_events: 0, rebuffer_ms: 0, played_ms: 2 ** 53 + 2, glitches: 0, errors: 0, corrections: 18_446_744_073_709_551_615n }
 }
 
 async function select(sql: string, key: string): Promise<Record<string, unknown>[]> {
@@ -86,7 +86,7 @@ function expectedSession(row: Row): Record<string, unknown> {
 async function readQoe(key: string): Promise<Record<string, unknown>[]> {
   return select(
     `SELECT toString(toUnixTimestamp(minute)) AS minute, hex(country) AS country, toString(startup_ms_hist) AS hist, toString(played_ms) AS played, toString(corrections) AS corrections
-     FROM pulse.qoe_1m WHERE startsWith(title_id, {key:String}) ORDER BY toUInt32(splitByChar('-', title_id)[-1])`,
+     FROM pulse.qoe_1m WHERE startsWith(cdn, {key:String}) ORDER BY toUInt32(splitByChar('-', cdn)[-1])`,
     key,
   )
 }

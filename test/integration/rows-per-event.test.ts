@@ -2,8 +2,9 @@
 // raw rows included). The bench's generators with their defaults go through the real processor with
 // its defaults; merges are stopped on every table before anything is written, so count() is exactly
 // the rows inserted (a SummingMergeTree merge would otherwise collapse partial rows and hide them).
-// Per-minute windows emit once per key and partition, so the derived tables add little to the raw
-// rows; per-block partials (the old design) wrote about 2.1 rows per event on this workload.
+// Per-minute windows emit once per key and partition, and since migration 012 their keys are coarse
+// (no title_id), so the derived tables add little to the raw rows: per-block partials (the old
+// design) wrote about 2.1 rows per event on this workload, per-title windows about 1.9.
 import { describe, expect, it } from 'vitest'
 import { createClientTraffic, createFlowTraffic } from '../../producers/generators/index.ts'
 import { encode } from '../../schemas/codec.ts'
@@ -15,15 +16,15 @@ const FLOWS = 4_000
 const SHARDS = 2
 /** The key of each windowed table, and which of its rows are a window's rather than corrections. */
 const WINDOW_KEYS: readonly [string, string][] = [
-  ['qoe_1m', 'minute, title_id, device_type, country, cdn'],
-  ['engagement_1m', 'minute, title_id, row_id, ab_test_id, ab_cell'],
+  ['qoe_1m', 'minute, device_type, country, cdn'],
+  ['engagement_1m', 'minute, ab_test_id, ab_cell, row_id'],
 ]
 /** client_events_1m is left out: it has no corrections column, so its late rows cannot be told from a window's. */
 const ON_TIME: Record<string, string> = { qoe_1m: 'corrections = 0', engagement_1m: 'corrections = 0' }
 const TABLES = ['client_events', 'network_flows', 'ip_assignments', 'client_events_1m', 'qoe_1m', 'engagement_1m', 'flows_1m', 'playback_sessions', 'care_actions', 'dead_letters']
 
 describe('rows written per input event', () => {
-  it('writes each minute key once per shard, and fewer rows per event than per-block partials did', async () => {
+  it('writes each minute key once per shard, and at most 1.2 rows per input event', async () => {
     const pipeline = await kinesisPipeline({ kinesis: { shards: SHARDS } })
     const db = pipeline.database
     const { clickhouse } = embeddedClickHouse()
@@ -68,9 +69,12 @@ describe('rows written per input event', () => {
       const most = await count(clickhouse, `SELECT max(n) FROM (SELECT count() AS n FROM ${db}.${table} WHERE ${ON_TIME[table] ?? '1'} GROUP BY ${key})`)
       expect(most, table).toBeLessThanOrEqual(SHARDS)
     }
-    // Issue 18's bar is 1.2 on the bench workload; it is not met yet (README, "Per-minute windows"):
-    // engagement_1m's key (title × row × A/B cell) is nearly unique per event within one shard's
-    // minute. This bound holds the gain (per-block partials wrote 2.1 on the bench workload).
-    expect(perEvent, `rows per table: ${JSON.stringify(Object.fromEntries(byTable))}`).toBeLessThanOrEqual(1.85)
+    // Issue 18's bar, on a small run of the bench's generators: 1.2 rows per input event, raw included.
+    // 20,000 events are about 20 s of event time, so each minute's keys are shared by fewer events
+    // than on the bench (and the shutdown writes every session still open): a small run is the
+    // harder case. The derived tables must stay a small share beside the raw rows.
+    const raw = (byTable.get('client_events') ?? 0) + (byTable.get('network_flows') ?? 0)
+    expect(perEvent, `rows per table: ${JSON.stringify(Object.fromEntries(byTable))}`).toBeLessThanOrEqual(1.2)
+    expect((total - raw) / (CLIENT_EVENTS + FLOWS), 'derived rows per input event').toBeLessThanOrEqual(0.2)
   })
 })

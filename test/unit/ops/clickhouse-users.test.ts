@@ -24,6 +24,8 @@ function required(statement: string): { privilege: string; table: string }[] {
     const replaces = /^CREATE OR REPLACE /i.test(sql) ? [{ privilege: 'DROP VIEW', table }] : []
     return [{ privilege: 'CREATE VIEW', table }, ...replaces, ...reads]
   }
+  const drop = /^DROP (TABLE|VIEW) IF EXISTS /i.exec(sql)
+  if (drop !== null) return [{ privilege: `DROP ${(drop[1] ?? '').toUpperCase()}`, table }]
   if (/^ALTER TABLE /i.test(sql)) {
     const actions = [...sql.matchAll(/\b(ADD|MODIFY|DROP|RENAME|CLEAR|COMMENT|MATERIALIZE)\s+(COLUMN|INDEX|PROJECTION|CONSTRAINT|TTL|SETTING)\b/gi)]
     if (actions.length === 0) throw new Error(`unmapped ALTER in a migration: ${sql}`)
@@ -74,6 +76,9 @@ describe('ClickHouse users for docker-compose', () => {
       expect(privilege).not.toMatch(/^(ALL|DROP|TRUNCATE|ALTER DELETE|ALTER UPDATE|ALTER DROP|ALTER)$/)
       for (const target of targets) expect(target.startsWith(`${DATABASE}.`), `${privilege} ON ${target}`).toBe(true)
     }
+    // Dropping only the aggregates migration 012 rebuilds at a new grain, and their views.
+    expect(privileges.get('DROP TABLE')?.sort()).toEqual(['pulse.engagement_1m', 'pulse.qoe_1m'])
+    expect(privileges.get('DROP VIEW')?.sort()).toEqual(['pulse.engagement_1m_v', 'pulse.qoe_1m_v'])
   })
 
   it('let pulse_analyst only SELECT from pulse, under a read-only profile', () => {

@@ -84,8 +84,8 @@ describe('the shipped migrations', () => {
     }
   })
 
-  it('are idempotent statement by statement (CREATE ... IF NOT EXISTS, ALTER ... ADD COLUMN IF NOT EXISTS)', () => {
-    const idempotent = /^(CREATE (TABLE|MATERIALIZED VIEW|VIEW|DATABASE) IF NOT EXISTS |ALTER TABLE \S+ (ADD|DROP) (COLUMN|INDEX) IF (NOT )?EXISTS )/
+  it('are idempotent statement by statement (CREATE ... IF NOT EXISTS, ALTER ... ADD COLUMN IF NOT EXISTS, DROP ... IF EXISTS)', () => {
+    const idempotent = /^(CREATE (TABLE|MATERIALIZED VIEW|VIEW|DATABASE) IF NOT EXISTS |ALTER TABLE \S+ (ADD|DROP) (COLUMN|INDEX) IF (NOT )?EXISTS |DROP (TABLE|VIEW) IF EXISTS )/
     for (const migration of migrations) {
       for (const statement of migration.statements) expect(statement, migration.name).toMatch(idempotent)
     }
