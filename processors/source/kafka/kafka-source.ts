@@ -6,7 +6,7 @@
 // has no revocation callback).
 import { PartitionAssigners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage } from 'kafkajs'
 import type { Logger } from 'pino'
-import type { Checkpoint } from '../../../pipeline/checkpoint.ts'
+import type { Checkpoint, CheckpointStore } from '../../../pipeline/checkpoint.ts'
 import { errorMessage } from '../../../runtime/errors.ts'
 import type { SourceMetrics } from '../metrics.ts'
 import type { BatchHandler, PartitionLifecycle, Source, SourceRecord } from '../../../pipeline/source.ts'
@@ -17,6 +17,7 @@ import { publishLag, readLag, type OwnedPartition } from './lag.ts'
 import { withRejoinHooks, type TopicPartitions } from './rejoin-hook.ts'
 import { startPosition } from './start-position.ts'
 import { COMMIT_RETRY, commitCause, lostMembership } from './commit-policy.ts'
+import { PartitionFence, type FenceableCheckpointStore, type PartitionFencedError } from './partition-fence.ts'
 import { retry, worthLogging } from '../../../runtime/retry.ts'
 
 export interface KafkaSourceOptions {
@@ -26,7 +27,8 @@ export interface KafkaSourceOptions {
   groupId: string
   /** Partitions of a topic the source creates because it does not exist yet. */
   partitions: number
-  loadCheckpoints(topic: string): Promise<Map<string, Checkpoint>>
+  /** Where checkpoints live; the source claims each assigned partition there and fences every write (fenced()). */
+  checkpoints: FenceableCheckpointStore
   metrics: SourceMetrics
   logger: Logger
   /** A member silent this long leaves the group and its partitions move (how soon a killed processor is replaced). */
@@ -64,8 +66,10 @@ export class KafkaSource implements Source {
   private lagSeries = new Set<string>()
   private lagTimer: NodeJS.Timeout | undefined
   private prepareTimer: NodeJS.Timeout | undefined
+  private readonly fence: PartitionFence
 
   constructor(private readonly options: KafkaSourceOptions) {
+    this.fence = new PartitionFence(options.checkpoints, this.name, (error) => this.fencedOut(error))
     // kafkajs suggests a third of the session; a member learns of a rebalance only from its next
     // heartbeat, and the whole group waits for the last one to learn, so beat more often than that.
     this.heartbeatIntervalMs = Math.max(500, Math.floor(options.sessionTimeoutMs / 10))
@@ -76,7 +80,7 @@ export class KafkaSource implements Source {
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
       ...fetchSizes(options.maxBufferedBytes),
       allowAutoTopicCreation: false,
-      partitionAssigners: [withRejoinHooks(PartitionAssigners.roundRobin, { beforeJoin: (keepAlive) => this.revokeAll(keepAlive), afterJoin: (assignment) => this.assign(assignment) })],
+      partitionAssigners: [withRejoinHooks(PartitionAssigners.roundRobin, { beforeJoin: (keepAlive) => this.revokeAll(keepAlive), afterJoin: (assignment, generationId) => this.assign(assignment, generationId) })],
     })
     this.admin = options.kafka.admin()
     const { events } = this.consumer
@@ -109,6 +113,11 @@ export class KafkaSource implements Source {
     // (the fetch position moves past them) only once the pipeline has taken them.
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: (payload) => this.eachBatch(payload) })
     this.lagTimer = setInterval(() => void this.updateLag(), this.options.lagIntervalMs ?? 2000)
+  }
+
+  /** The checkpoint store the flusher must write through: every write is checked against the partition's claims. */
+  fenced(): CheckpointStore {
+    return this.fence
   }
 
   /** Commits the offset after `position` (Kafka stores the next offset to read); see commit-policy.ts. */
@@ -187,6 +196,13 @@ export class KafkaSource implements Source {
     })
   }
 
+  /** A write found a partition claimed by a later owner: this member was paused past its session; it stops, writing nothing more. */
+  private fencedOut(error: PartitionFencedError): void {
+    this.options.logger.error({ err: error.message }, 'fenced out: a partition of this processor was taken over by another member')
+    this.owned.clear()
+    this.fail(error)
+  }
+
   /** The pipeline failed: stop reading (the processor stops the process); nothing more is committed. */
   private fail(error: unknown): void {
     if (this.failed) return
@@ -215,6 +231,7 @@ export class KafkaSource implements Source {
         } catch (error) {
           this.options.logger.error({ topic, partition, err: errorMessage(error) }, 'flushing a revoked partition failed; its next owner replays from the last commit')
         }
+        this.fence.release(topic, String(partition))
       }
     }, this.options.logger)
     this.owned.clear()
@@ -223,21 +240,23 @@ export class KafkaSource implements Source {
   }
 
   /** After a join: every assigned partition stays paused until its checkpoint is adopted and its start set. */
-  private async assign(assignment: readonly TopicPartitions[]): Promise<void> {
+  private async assign(assignment: readonly TopicPartitions[], groupGeneration: number): Promise<void> {
     const generation = ++this.generation
     this.consumerUp = true
     if (this.stopping || this.failed) return
     const pending = assignment.flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })))
     this.options.logger.info({ partitions: pending.map((entry) => `${entry.topic}/${entry.partition}`) }, 'partitions assigned')
     if (assignment.length > 0) this.consumer.pause(assignment.map(({ topic, partitions }) => ({ topic, partitions })))
-    await this.prepare(generation, pending)
+    await this.prepare(generation, groupGeneration, pending)
   }
 
-  private async prepare(generation: number, pending: readonly OwnedPartition[]): Promise<void> {
+  private async prepare(generation: number, groupGeneration: number, pending: readonly OwnedPartition[]): Promise<void> {
     try {
       for (const topic of new Set(pending.map((entry) => entry.topic))) {
-        const [checkpoints, committed] = await Promise.all([this.options.loadCheckpoints(topic), this.committedOffsets(topic)])
-        for (const entry of pending.filter((candidate) => candidate.topic === topic)) {
+        const partitions = pending.filter((candidate) => candidate.topic === topic)
+        const claimed = this.fence.claim(topic, partitions.map((entry) => String(entry.partition)), groupGeneration)
+        const [checkpoints, committed] = await Promise.all([claimed, this.committedOffsets(topic)])
+        for (const entry of partitions) {
           if (generation !== this.generation || this.stopping) return
           await this.adopt(entry, checkpoints.get(String(entry.partition)), committed.get(entry.partition))
         }
@@ -246,7 +265,7 @@ export class KafkaSource implements Source {
       // Paused partitions are not fetched and kafkajs keeps heartbeating, so waiting costs nothing.
       this.options.logger.error({ err: errorMessage(error) }, 'preparing assigned partitions failed; they stay paused and are tried again')
       const left = pending.filter((entry) => !this.owned.has(`${entry.topic}/${entry.partition}`))
-      this.prepareTimer = setTimeout(() => void this.prepare(generation, left), PREPARE_RETRY_MS)
+      this.prepareTimer = setTimeout(() => void this.prepare(generation, groupGeneration, left), PREPARE_RETRY_MS)
     }
     this.countPartitions()
   }

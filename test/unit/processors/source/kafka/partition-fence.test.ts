@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest'
+import type { Checkpoint } from '../../../../../pipeline/checkpoint.ts'
+import { fenceFor, PartitionFence, PartitionFencedError, type FenceableCheckpointStore } from '../../../../../processors/source/kafka/partition-fence.ts'
+
+/** The rules of sinks/clickhouse/checkpoint-store.ts over an array: highest fence, then newest; claims skipped on request. */
+class MemoryCheckpoints implements FenceableCheckpointStore {
+  readonly rows: (Checkpoint & { fence: number; version: number })[] = []
+
+  write(checkpoints: readonly Checkpoint[]): Promise<void> {
+    for (const checkpoint of checkpoints) this.rows.push({ ...checkpoint, fence: checkpoint.fence ?? 0, version: this.rows.length })
+    return Promise.resolve()
+  }
+
+  load(_source: string, stream: string, options: { skipClaims?: boolean } = {}): Promise<Map<string, Checkpoint>> {
+    const candidates = this.rows.filter((row) => row.stream === stream && !(options.skipClaims === true && isClaim(row)))
+    const best = new Map<string, Checkpoint & { fence: number; version: number }>()
+    for (const row of candidates) {
+      const held = best.get(row.partition)
+      if (held === undefined || row.fence > held.fence || (row.fence === held.fence && row.version > held.version)) best.set(row.partition, row)
+    }
+    return Promise.resolve(new Map([...best].filter(([, row]) => !isClaim(row))))
+  }
+
+  highestFences(_source: string, stream: string, partitions?: readonly string[]): Promise<Map<string, number>> {
+    const result = new Map<string, number>()
+    for (const row of this.rows.filter((candidate) => candidate.stream === stream && (partitions?.includes(candidate.partition) ?? true))) {
+      result.set(row.partition, Math.max(result.get(row.partition) ?? 0, row.fence))
+    }
+    return Promise.resolve(result)
+  }
+}
+
+function isClaim(row: Checkpoint): boolean {
+  return row.position === undefined && row.pending === undefined && row.state === ''
+}
+
+const intent = (from: string, to: string, committed: string | undefined): Checkpoint => ({ source: 'kafka', stream: 't', partition: '0', position: committed, pending: { from, to }, state: '' })
+const commit = (position: string): Checkpoint => ({ source: 'kafka', stream: 't', partition: '0', position, pending: undefined, state: '' })
+
+function member(store: MemoryCheckpoints): { fence: PartitionFence; fencedOut: PartitionFencedError[] } {
+  const fencedOut: PartitionFencedError[] = []
+  return { fence: new PartitionFence(store, 'kafka', (error) => fencedOut.push(error)), fencedOut }
+}
+
+describe('fenceFor', () => {
+  it('orders a later generation above, and starts a new epoch when the generation restarted', () => {
+    expect(fenceFor(5, 0)).toBe(5)
+    expect(fenceFor(6, 5)).toBe(6)
+    // The group was deleted and made anew: generation 1 must still beat the old rows' 5.
+    const reborn = fenceFor(1, 5)
+    expect(reborn).toBeGreaterThan(5)
+    expect(fenceFor(2, reborn)).toBeGreaterThan(reborn)
+    expect(fenceFor(1, reborn)).toBeGreaterThan(reborn)
+  })
+})
+
+describe('PartitionFence', () => {
+  it('refuses a stale owner’s block once the new owner has claimed the partition, and everything after', async () => {
+    const store = new MemoryCheckpoints()
+    const stale = member(store)
+    await stale.fence.claim('t', ['0'], 5)
+    await stale.fence.write([intent('0', '99', undefined)])
+    await stale.fence.write([commit('99')])
+
+    const successor = member(store)
+    const claimed = await successor.fence.claim('t', ['0'], 6)
+    expect(claimed.get('0')?.position).toBe('99')
+
+    // Woken, the stale owner records its next intent, then reads the claim back: the block is not inserted.
+    await expect(stale.fence.write([intent('100', '199', '99')])).rejects.toBeInstanceOf(PartitionFencedError)
+    expect(stale.fencedOut).toHaveLength(1)
+    expect(stale.fencedOut[0]?.message).toMatch(/^fenced out of Kafka partition t\/0: another processor claimed it \(fence generation 6, ours generation 5\)/)
+    // Fenced for good: a commit is refused without being written.
+    const rows = store.rows.length
+    await expect(stale.fence.write([commit('199')])).rejects.toBeInstanceOf(PartitionFencedError)
+    expect(store.rows).toHaveLength(rows)
+    expect(stale.fencedOut).toHaveLength(1)
+    // The refused intent landed under the old fence and loses to the checkpoint the claim kept under the new one.
+    expect((await successor.fence.load('kafka', 't')).get('0')).toMatchObject({ position: '99', pending: undefined, fence: 6 })
+  })
+
+  it('hands an intent recorded before the claim to the new owner, so it cuts the same block', async () => {
+    const store = new MemoryCheckpoints()
+    const stale = member(store)
+    await stale.fence.claim('t', ['0'], 5)
+    await stale.fence.write([intent('0', '99', undefined)])
+
+    const claimed = await member(store).fence.claim('t', ['0'], 6)
+    expect(claimed.get('0')?.pending).toEqual({ from: '0', to: '99' })
+  })
+
+  it('checks a committed position before writing it: a fenced owner writes no commit', async () => {
+    const store = new MemoryCheckpoints()
+    const stale = member(store)
+    await stale.fence.claim('t', ['0'], 5)
+    await member(store).fence.claim('t', ['0'], 6)
+    const rows = store.rows.length
+    await expect(stale.fence.write([commit('99')])).rejects.toBeInstanceOf(PartitionFencedError)
+    expect(store.rows).toHaveLength(rows)
+  })
+
+  it('writes every row under its claim’s fence and refuses partitions it holds no claim for', async () => {
+    const store = new MemoryCheckpoints()
+    const { fence } = member(store)
+    await fence.claim('t', ['0'], 7)
+    await fence.write([commit('10')])
+    expect(store.rows.map((row) => row.fence)).toEqual([7, 7])
+    expect(store.rows.map((row) => row.position)).toEqual([undefined, '10'])
+    fence.release('t', '0')
+    await expect(fence.write([commit('11')])).rejects.toThrow(/no claim held for Kafka partition t\/0/)
+  })
+
+  it('keeps its fence when a claim is retried within one generation', async () => {
+    const store = new MemoryCheckpoints()
+    const { fence } = member(store)
+    await fence.claim('t', ['0'], 7)
+    await fence.claim('t', ['0'], 7)
+    expect(store.rows.map((row) => row.fence)).toEqual([7, 7])
+  })
+})
