@@ -69,7 +69,7 @@ export class KafkaSource implements Source {
   private readonly fence: PartitionFence
 
   constructor(private readonly options: KafkaSourceOptions) {
-    this.fence = new PartitionFence(options.checkpoints, this.name, (error) => this.fencedOut(error))
+    this.fence = new PartitionFence({ store: options.checkpoints, source: this.name, recheckAfterMs: options.sessionTimeoutMs / 2, onFenced: (error) => this.fencedOut(error) })
     // kafkajs suggests a third of the session; a member learns of a rebalance only from its next
     // heartbeat, and the whole group waits for the last one to learn, so beat more often than that.
     this.heartbeatIntervalMs = Math.max(500, Math.floor(options.sessionTimeoutMs / 10))

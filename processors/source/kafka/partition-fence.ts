@@ -44,17 +44,35 @@ function describeFence(fence: number): string {
   return epoch === 0 ? `generation ${generation}` : `epoch ${epoch}, generation ${generation}`
 }
 
+export interface PartitionFenceOptions {
+  store: FenceableCheckpointStore
+  source: string
+  /**
+   * A partition moves without this member's consent only after its session lapsed; a write this long
+   * after the partition's last check reads the fence first, so a member woken from a pause writes
+   * nothing at all (half the session timeout: its last heartbeat may predate the check).
+   */
+  recheckAfterMs: number
+  /** Told once, when a check finds a partition taken: the source stops reading and fails. */
+  onFenced: (error: PartitionFencedError) => void
+  now?: () => number
+}
+
 export class PartitionFence implements CheckpointStore {
   /** The fence each partition this member holds was claimed under, by "topic/partition". */
   private readonly held = new Map<string, number>()
+  /** When each held partition was last found not claimed by another (its claim or a check). */
+  private readonly confirmedAt = new Map<string, number>()
   private fencedOut: PartitionFencedError | undefined
+  private readonly store: FenceableCheckpointStore
+  private readonly source: string
+  private readonly now: () => number
 
-  constructor(
-    private readonly store: FenceableCheckpointStore,
-    private readonly source: string,
-    /** Told once, when a check finds a partition taken: the source stops reading and fails. */
-    private readonly onFenced: (error: PartitionFencedError) => void,
-  ) {}
+  constructor(private readonly options: PartitionFenceOptions) {
+    this.store = options.store
+    this.source = options.source
+    this.now = options.now ?? Date.now
+  }
 
   load(source: string, stream: string): Promise<Map<string, Checkpoint>> {
     return this.store.load(source, stream, { skipClaims: true })
@@ -66,10 +84,12 @@ export class PartitionFence implements CheckpointStore {
    * had it read here (and this owner cuts the same block); one that records it after finds the claim.
    */
   async claim(topic: string, partitions: readonly string[], generation: number): Promise<Map<string, Checkpoint>> {
+    const asOf = this.now()
     const highest = await this.store.highestFences(this.source, topic, partitions)
     const claims = partitions.map((partition) => ({ source: this.source, stream: topic, partition, position: undefined, pending: undefined, state: '', fence: this.fenceToClaim(topic, partition, generation, highest.get(partition) ?? 0) }))
     await this.store.write(claims)
     for (const claim of claims) this.held.set(partitionKey(topic, claim.partition), claim.fence)
+    for (const claim of claims) this.confirmedAt.set(partitionKey(topic, claim.partition), asOf)
     const stored = new Map([...(await this.load(this.source, topic))].filter(([partition]) => partitions.includes(partition)))
     // What was read, written again under this owner's fence: from here on no earlier owner's row is
     // read, not even a late refused intent. Should this owner die before, the bare claim hides nothing.
@@ -86,22 +106,29 @@ export class PartitionFence implements CheckpointStore {
   /** A partition given up (flushed and committed first): nothing more is written for it under this fence. */
   release(topic: string, partition: string): void {
     this.held.delete(partitionKey(topic, partition))
+    this.confirmedAt.delete(partitionKey(topic, partition))
   }
 
   /**
-   * An intent is written, then checked: landed before a successor's claim, the successor read it;
-   * if the check finds the claim, the block is not inserted. A committed position is checked first
-   * (it vouches for rows already in, so it needs no handshake): a woken member then writes nothing,
-   * and one frozen between check and write lands a row under its old fence, which never wins.
+   * An intent is written, then checked (the one read each flush round costs): landed before a
+   * successor's claim, the successor read it and cuts the same block; landed after, the check finds
+   * the claim and the block is not inserted. A committed position vouches for rows already in, so it
+   * needs no handshake: a row landing late carries the old fence and is never read again. Either is
+   * checked first too when the partition was last confirmed long ago (a pause), so a woken member
+   * writes nothing.
    */
   async write(checkpoints: readonly Checkpoint[]): Promise<void> {
     if (this.fencedOut !== undefined) throw this.fencedOut
     const fenced = checkpoints.map((checkpoint) => ({ ...checkpoint, fence: this.fenceOf(checkpoint) }))
-    const intents = fenced.some((checkpoint) => checkpoint.pending !== undefined)
-    if (!intents) await this.check(fenced)
+    if (fenced.some((checkpoint) => this.unconfirmedFor(checkpoint) > this.options.recheckAfterMs)) await this.check(fenced)
     await this.store.write(fenced)
-    if (intents) await this.check(fenced)
+    if (fenced.some((checkpoint) => checkpoint.pending !== undefined)) await this.check(fenced)
   }
+
+  private unconfirmedFor(checkpoint: Checkpoint): number {
+    return this.now() - (this.confirmedAt.get(partitionKey(checkpoint.stream, checkpoint.partition)) ?? Number.NEGATIVE_INFINITY)
+  }
+
 
   private fenceOf(checkpoint: Checkpoint): number {
     const fence = this.held.get(partitionKey(checkpoint.stream, checkpoint.partition))
@@ -113,10 +140,13 @@ export class PartitionFence implements CheckpointStore {
   private async check(checkpoints: readonly (Checkpoint & { fence: number })[]): Promise<void> {
     for (const topic of new Set(checkpoints.map((checkpoint) => checkpoint.stream))) {
       const mine = checkpoints.filter((checkpoint) => checkpoint.stream === topic)
+      // Taken before the read: what the read confirms held at least from then on.
+      const asOf = this.now()
       const highest = await this.store.highestFences(this.source, topic, mine.map((checkpoint) => checkpoint.partition))
       for (const checkpoint of mine) {
         const theirs = highest.get(checkpoint.partition) ?? 0
         if (theirs > checkpoint.fence) this.fenceOut(new PartitionFencedError(partitionKey(topic, checkpoint.partition), checkpoint.fence, theirs))
+        else if (this.held.has(partitionKey(topic, checkpoint.partition))) this.confirmedAt.set(partitionKey(topic, checkpoint.partition), asOf)
       }
     }
     if (this.fencedOut !== undefined) throw this.fencedOut
@@ -127,6 +157,7 @@ export class PartitionFence implements CheckpointStore {
     if (this.fencedOut !== undefined) return
     this.fencedOut = error
     this.held.clear()
-    this.onFenced(error)
+    this.confirmedAt.clear()
+    this.options.onFenced(error)
   }
 }
