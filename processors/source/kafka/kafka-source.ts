@@ -14,10 +14,10 @@ import { ensureTopics } from './client.ts'
 import { connectFailure } from './connect-failure.ts'
 import { whileHeartbeating } from './heartbeats.ts'
 import { publishLag, readLag, type OwnedPartition } from './lag.ts'
-import { withRejoinHooks, type TopicPartitions } from './rejoin-hook.ts'
+import { withRejoinHooks, type JoinedGeneration, type TopicPartitions } from './rejoin-hook.ts'
 import { startPosition } from './start-position.ts'
-import { COMMIT_RETRY, commitCause, lostMembership } from './commit-policy.ts'
-import { PartitionFence, type FenceableCheckpointStore, type PartitionFencedError } from './partition-fence.ts'
+import { COMMIT_RETRY, commitCause, lostMembership, protocolType } from './commit-policy.ts'
+import { PartitionFence, type FenceableCheckpointStore, type Membership, type PartitionFencedError } from './partition-fence.ts'
 import { retry, worthLogging } from '../../../runtime/retry.ts'
 
 export interface KafkaSourceOptions {
@@ -69,7 +69,13 @@ export class KafkaSource implements Source {
   private readonly fence: PartitionFence
 
   constructor(private readonly options: KafkaSourceOptions) {
-    this.fence = new PartitionFence({ store: options.checkpoints, source: this.name, recheckAfterMs: options.sessionTimeoutMs / 2, onFenced: (error) => this.fencedOut(error) })
+    this.fence = new PartitionFence({
+      store: options.checkpoints,
+      source: this.name,
+      recheckAfterMs: options.sessionTimeoutMs / 2,
+      onFenced: (error) => this.fencedOut(error),
+      onNewEpoch: (topic, partitions, fence) => options.logger.warn({ topic, partitions, fence }, 'the group generation is below the fences of stored checkpoints (the group was made anew): claiming under a new epoch'),
+    })
     // kafkajs suggests a third of the session; a member learns of a rebalance only from its next
     // heartbeat, and the whole group waits for the last one to learn, so beat more often than that.
     this.heartbeatIntervalMs = Math.max(500, Math.floor(options.sessionTimeoutMs / 10))
@@ -80,7 +86,7 @@ export class KafkaSource implements Source {
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
       ...fetchSizes(options.maxBufferedBytes),
       allowAutoTopicCreation: false,
-      partitionAssigners: [withRejoinHooks(PartitionAssigners.roundRobin, { beforeJoin: (keepAlive) => this.revokeAll(keepAlive), afterJoin: (assignment, generationId) => this.assign(assignment, generationId) })],
+      partitionAssigners: [withRejoinHooks(PartitionAssigners.roundRobin, { beforeJoin: (keepAlive) => this.revokeAll(keepAlive), afterJoin: (assignment, joined) => this.assign(assignment, joined) })],
     })
     this.admin = options.kafka.admin()
     const { events } = this.consumer
@@ -240,21 +246,21 @@ export class KafkaSource implements Source {
   }
 
   /** After a join: every assigned partition stays paused until its checkpoint is adopted and its start set. */
-  private async assign(assignment: readonly TopicPartitions[], groupGeneration: number): Promise<void> {
+  private async assign(assignment: readonly TopicPartitions[], joined: JoinedGeneration): Promise<void> {
     const generation = ++this.generation
     this.consumerUp = true
     if (this.stopping || this.failed) return
     const pending = assignment.flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })))
     this.options.logger.info({ partitions: pending.map((entry) => `${entry.topic}/${entry.partition}`) }, 'partitions assigned')
     if (assignment.length > 0) this.consumer.pause(assignment.map(({ topic, partitions }) => ({ topic, partitions })))
-    await this.prepare(generation, groupGeneration, pending)
+    await this.prepare(generation, membershipOf(joined), pending)
   }
 
-  private async prepare(generation: number, groupGeneration: number, pending: readonly OwnedPartition[]): Promise<void> {
+  private async prepare(generation: number, membership: Membership, pending: readonly OwnedPartition[]): Promise<void> {
     try {
       for (const topic of new Set(pending.map((entry) => entry.topic))) {
         const partitions = pending.filter((candidate) => candidate.topic === topic)
-        const claimed = this.fence.claim(topic, partitions.map((entry) => String(entry.partition)), groupGeneration)
+        const claimed = this.fence.claim(topic, partitions.map((entry) => String(entry.partition)), membership)
         const [checkpoints, committed] = await Promise.all([claimed, this.committedOffsets(topic)])
         for (const entry of partitions) {
           if (generation !== this.generation || this.stopping) return
@@ -265,7 +271,7 @@ export class KafkaSource implements Source {
       // Paused partitions are not fetched and kafkajs keeps heartbeating, so waiting costs nothing.
       this.options.logger.error({ err: errorMessage(error) }, 'preparing assigned partitions failed; they stay paused and are tried again')
       const left = pending.filter((entry) => !this.owned.has(`${entry.topic}/${entry.partition}`))
-      this.prepareTimer = setTimeout(() => void this.prepare(generation, groupGeneration, left), PREPARE_RETRY_MS)
+      this.prepareTimer = setTimeout(() => void this.prepare(generation, membership, left), PREPARE_RETRY_MS)
     }
     this.countPartitions()
   }
@@ -310,6 +316,18 @@ export class KafkaSource implements Source {
       this.options.metrics.shards.set({ stream: topic }, [...this.owned.values()].filter((entry) => entry.topic === topic).length)
     }
   }
+}
+
+/** A REBALANCE_IN_PROGRESS answer says nothing about this member yet: thrown, so the claim is tried again or dropped by the rejoin. */
+function membershipOf(joined: JoinedGeneration): Membership {
+  const stillMember = (): Promise<boolean> => joined.heartbeat().then(
+    () => true,
+    (error: unknown) => {
+      if (lostMembership(error) && protocolType(error) !== 'REBALANCE_IN_PROGRESS') return false
+      throw error
+    },
+  )
+  return { generation: joined.generationId, stillMember }
 }
 
 function toSourceRecord(message: KafkaMessage): SourceRecord {

@@ -38,8 +38,12 @@ export function fenceFor(generation: number, highest: number): number {
   return (generation > below ? epoch : epoch + 1) * GENERATION_SPAN + generation
 }
 
+function epochOf(fence: number): number {
+  return Math.floor(fence / GENERATION_SPAN)
+}
+
 function describeFence(fence: number): string {
-  const epoch = Math.floor(fence / GENERATION_SPAN)
+  const epoch = epochOf(fence)
   const generation = fence % GENERATION_SPAN
   return epoch === 0 ? `generation ${generation}` : `epoch ${epoch}, generation ${generation}`
 }
@@ -55,7 +59,16 @@ export interface PartitionFenceOptions {
   recheckAfterMs: number
   /** Told once, when a check finds a partition taken: the source stops reading and fails. */
   onFenced: (error: PartitionFencedError) => void
+  /** Told when a claim starts a new epoch (the group's generations restarted below the stored fences). */
+  onNewEpoch?: (topic: string, partitions: readonly string[], fence: number) => void
   now?: () => number
+}
+
+/** The group generation a partition was assigned in, as the coordinator sees it now. */
+export interface Membership {
+  generation: number
+  /** True while the coordinator counts this member in `generation`; false once it was dropped. */
+  stillMember(): Promise<boolean>
 }
 
 export class PartitionFence implements CheckpointStore {
@@ -79,22 +92,55 @@ export class PartitionFence implements CheckpointStore {
   }
 
   /**
-   * Claims the partitions of one topic assigned in `generation`: a claim row under a fence above any
-   * stored, then the checkpoints read (and kept under the new fence). A stale owner that recorded an intent before this claim landed
-   * had it read here (and this owner cuts the same block); one that records it after finds the claim.
+   * Claims the partitions of one topic assigned in `membership`'s generation: a claim row under a
+   * fence above any stored, then the checkpoints read, and kept under the new fence. A stale owner
+   * that recorded an intent before the claim landed had it read here (so this owner cuts the same
+   * block); one that records it after finds the claim. A checkpoint read under a higher fence than
+   * the claim means a later owner claimed meanwhile: this member is the stale one.
    */
-  async claim(topic: string, partitions: readonly string[], generation: number): Promise<Map<string, Checkpoint>> {
+  async claim(topic: string, partitions: readonly string[], membership: Membership): Promise<Map<string, Checkpoint>> {
+    if (this.fencedOut !== undefined) throw this.fencedOut
     const asOf = this.now()
     const highest = await this.store.highestFences(this.source, topic, partitions)
-    const claims = partitions.map((partition) => ({ source: this.source, stream: topic, partition, position: undefined, pending: undefined, state: '', fence: this.fenceToClaim(topic, partition, generation, highest.get(partition) ?? 0) }))
-    await this.store.write(claims)
-    for (const claim of claims) this.held.set(partitionKey(topic, claim.partition), claim.fence)
-    for (const claim of claims) this.confirmedAt.set(partitionKey(topic, claim.partition), asOf)
+    const fences = await this.fencesToClaim(topic, partitions, membership, highest)
+    await this.store.write(partitions.map((partition) => ({ source: this.source, stream: topic, partition, position: undefined, pending: undefined, state: '', fence: fences.get(partition) ?? 0 })))
+    for (const partition of partitions) {
+      this.held.set(partitionKey(topic, partition), fences.get(partition) ?? 0)
+      this.confirmedAt.set(partitionKey(topic, partition), asOf)
+    }
     const stored = new Map([...(await this.load(this.source, topic))].filter(([partition]) => partitions.includes(partition)))
-    // What was read, written again under this owner's fence: from here on no earlier owner's row is
-    // read, not even a late refused intent. Should this owner die before, the bare claim hides nothing.
-    await this.store.write([...stored.values()].map((checkpoint) => ({ ...checkpoint, fence: this.fenceOf(checkpoint) })))
+    const overtaken = [...stored.values()].find((checkpoint) => (checkpoint.fence ?? 0) > (fences.get(checkpoint.partition) ?? 0))
+    if (overtaken !== undefined) {
+      const error = new PartitionFencedError(partitionKey(topic, overtaken.partition), fences.get(overtaken.partition) ?? 0, overtaken.fence ?? 0)
+      this.fenceOut(error)
+      throw error
+    }
+    // What was read, written again under this owner's fence (and checked as any write): from here on
+    // no earlier owner's row is read, not even a late refused intent. Should this owner die first,
+    // the bare claim hides nothing.
+    await this.write([...stored.values()])
     return stored
+  }
+
+  /**
+   * The fence of each partition's claim. A generation at or below the highest stored fence's means
+   * either that this member is stale (a later generation exists) or that the group was made anew
+   * (deleted, or emptied and expired: its generations restarted). Only the coordinator can tell:
+   * a member it still counts in its generation takes the next epoch, any other is fenced out.
+   */
+  private async fencesToClaim(topic: string, partitions: readonly string[], membership: Membership, highest: ReadonlyMap<string, number>): Promise<Map<string, number>> {
+    const fences = new Map(partitions.map((partition) => [partition, this.fenceToClaim(topic, partition, membership.generation, highest.get(partition) ?? 0)]))
+    const behind = partitions.filter((partition) => epochOf(fences.get(partition) ?? 0) > epochOf(highest.get(partition) ?? 0))
+    const first = behind[0]
+    if (first === undefined) return fences
+    if (!(await membership.stillMember())) {
+      const theirs = highest.get(first) ?? 0
+      const error = new PartitionFencedError(partitionKey(topic, first), epochOf(theirs) * GENERATION_SPAN + membership.generation, theirs)
+      this.fenceOut(error)
+      throw error
+    }
+    this.options.onNewEpoch?.(topic, behind, fences.get(first) ?? 0)
+    return fences
   }
 
   /** A claim retried within one generation (ClickHouse was down) keeps its fence rather than take the next epoch. */

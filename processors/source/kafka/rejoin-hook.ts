@@ -34,7 +34,13 @@ export interface RejoinHooks {
    * Runs once the consumer has its new assignment, before it fetches anything for it, with the
    * group generation the assignment belongs to (the partitions' fencing token: partition-fence.ts).
    */
-  afterJoin(assignment: readonly TopicPartitions[], generationId: number): Promise<void>
+  afterJoin(assignment: readonly TopicPartitions[], membership: JoinedGeneration): Promise<void>
+}
+
+export interface JoinedGeneration {
+  generationId: number
+  /** A heartbeat in that generation: rejects (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, …) once the member is out of it. */
+  heartbeat(): Promise<void>
 }
 
 /** The kafkajs release whose ConsumerGroup this wrapper was written against and tested with. */
@@ -78,7 +84,7 @@ function install(): void {
     await original.call(this)
     if (hooks === undefined) return
     if (typeof this.generationId !== 'number') throw new Error(`kafkajs joined group without a generation id (found ${String(this.generationId)}); re-check processors/source/kafka/rejoin-hook.ts`)
-    await hooks.afterJoin(this.assigned(), this.generationId)
+    await hooks.afterJoin(this.assigned(), { generationId: this.generationId, heartbeat: () => this.heartbeat({ interval: 0 }) })
   }
   installed = true
 }
