@@ -94,9 +94,9 @@ describe('a Kafka processor paused past its session timeout', () => {
 
     // Nothing of the woken processor landed after it woke, and on every partition it held, the
     // winning checkpoint is the other's, under a higher fence than any row of the stale one.
-    const debug = await engine.client.query({ query: `SELECT stream, partition, position, pending_from, pending_to, pending_snapshot, fence, updated_at, version, length(state) FROM ${db}.checkpoints WHERE owner = '${owner(stale)}' ORDER BY version`, format: 'TabSeparated' })
-    console.info(`wokenAt ${new Date(wokenAt).toISOString()}\n${await debug.text()}`)
     const lateRows = await count(engine, `SELECT count() FROM ${db}.checkpoints WHERE owner = '${owner(stale)}' AND updated_at >= fromUnixTimestamp64Milli(toInt64(${wokenAt}))`)
+    const fencedLine = stale.output().split('\n').find((line) => line.startsWith('pulse: fenced out'))
+    console.info(`produced ${produced}; the woken processor exited ${String(code)} after ${Date.now() - wokenAt} ms or less (${fencedLine ?? ''}); checkpoint rows it wrote after waking: ${lateRows}`)
     expect(lateRows).toBe(0)
     const fences = await fencesByPartition(engine, db, owner(stale))
     expect(fences.length).toBe(ALL_PARTITIONS)
@@ -108,11 +108,13 @@ describe('a Kafka processor paused past its session timeout', () => {
   })
 })
 
-/** The highest committed position an owner wrote per partition of a topic. */
+/** The highest committed position an owner wrote per partition of a topic, under its latest fence (its current assignment). */
 async function positions(engine: ReturnType<typeof embeddedClickHouse>['clickhouse'], db: string, topic: string, writer: string): Promise<Map<string, bigint>> {
   const result = await engine.client.query({
     query: `SELECT partition, toString(max(toUInt64(position))) AS committed FROM ${db}.checkpoints
-            WHERE source = 'kafka' AND stream = {topic:String} AND owner = {writer:String} AND position != '' GROUP BY partition`,
+            WHERE source = 'kafka' AND stream = {topic:String} AND owner = {writer:String} AND position != ''
+              AND fence = (SELECT max(fence) FROM ${db}.checkpoints WHERE source = 'kafka' AND owner = {writer:String})
+            GROUP BY partition`,
     query_params: { topic, writer },
     format: 'JSONEachRow',
   })

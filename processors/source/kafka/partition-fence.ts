@@ -103,6 +103,8 @@ export class PartitionFence implements CheckpointStore {
     const asOf = this.now()
     const highest = await this.store.highestFences(this.source, topic, partitions)
     const fences = await this.fencesToClaim(topic, partitions, membership, highest)
+    // Paused since the read (the heartbeat included), a later owner may have claimed: read again.
+    if (this.now() - asOf > this.options.recheckAfterMs) return this.claim(topic, partitions, membership)
     await this.store.write(partitions.map((partition) => ({ source: this.source, stream: topic, partition, position: undefined, pending: undefined, state: '', fence: fences.get(partition) ?? 0 })))
     for (const partition of partitions) {
       this.held.set(partitionKey(topic, partition), fences.get(partition) ?? 0)
