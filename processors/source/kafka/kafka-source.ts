@@ -4,19 +4,21 @@
 // has every row derived from them, and before the group can move a partition to another member,
 // everything held for it is flushed and committed (see rejoin-hook.ts for how, given that kafkajs
 // has no revocation callback).
-import { PartitionAssigners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage } from 'kafkajs'
+import { PartitionAssigners, type Admin, type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs'
 import type { Logger } from 'pino'
 import type { Checkpoint, CheckpointStore } from '../../../pipeline/checkpoint.ts'
 import { errorMessage } from '../../../runtime/errors.ts'
 import type { SourceMetrics } from '../metrics.ts'
-import type { BatchHandler, PartitionLifecycle, Source, SourceRecord } from '../../../pipeline/source.ts'
+import type { BatchHandler, PartitionLifecycle, Source } from '../../../pipeline/source.ts'
 import { ensureTopics } from './client.ts'
 import { connectFailure } from './connect-failure.ts'
 import { whileHeartbeating } from './heartbeats.ts'
 import { publishLag, readLag, type OwnedPartition } from './lag.ts'
 import { withRejoinHooks, type JoinedGeneration, type TopicPartitions } from './rejoin-hook.ts'
 import { startPosition } from './start-position.ts'
-import { COMMIT_RETRY, commitCause, lostMembership, protocolType } from './commit-policy.ts'
+import { COMMIT_RETRY, commitCause, lostMembership } from './commit-policy.ts'
+import { membershipOf } from './membership.ts'
+import { settledWithin, toSourceRecord } from './records.ts'
 import { PartitionFence, type FenceableCheckpointStore, type Membership, type PartitionFencedError } from './partition-fence.ts'
 import { retry, worthLogging } from '../../../runtime/retry.ts'
 
@@ -315,39 +317,5 @@ export class KafkaSource implements Source {
     for (const topic of this.options.topics) {
       this.options.metrics.shards.set({ stream: topic }, [...this.owned.values()].filter((entry) => entry.topic === topic).length)
     }
-  }
-}
-
-/** A REBALANCE_IN_PROGRESS answer says nothing about this member yet: thrown, so the claim is tried again or dropped by the rejoin. */
-function membershipOf(joined: JoinedGeneration): Membership {
-  const stillMember = (): Promise<boolean> => joined.heartbeat().then(
-    () => true,
-    (error: unknown) => {
-      if (lostMembership(error) && protocolType(error) !== 'REBALANCE_IN_PROGRESS') return false
-      throw error
-    },
-  )
-  return { generation: joined.generationId, stillMember }
-}
-
-function toSourceRecord(message: KafkaMessage): SourceRecord {
-  return {
-    position: message.offset,
-    key: message.key?.toString('utf8') ?? '',
-    // A tombstone (null value) has no bytes; the record processor dead-letters it as one.
-    data: message.value ?? Buffer.alloc(0),
-    ...(message.value === null ? { tombstone: true } : {}),
-    streamTimeMs: Number(message.timestamp),
-  }
-}
-
-/** The promise's value if it settles within `ms`, else undefined (and no timer is left behind). */
-async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
   }
 }
