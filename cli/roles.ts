@@ -51,7 +51,8 @@ export interface Runtime {
 export interface SinkParts {
   clickhouse: ClickHouse
   sink: ClickHouseSink
-  store: CheckpointStore
+  /** ClickHouse's, with the reads the Kafka fence needs (partition-fence.ts). */
+  store: ClickHouseCheckpointStore
   state: StateStore
 }
 
@@ -178,8 +179,8 @@ export function streamProcessor(runtime: Runtime, parts: SinkParts, source: Sour
   return new StreamProcessor({
     source,
     sink: parts.sink,
-    // Kinesis checkpoints go through the lease fence; Kafka's group generation fences its commits.
-    checkpoints: source instanceof KinesisSource ? source.fenced() : parts.store,
+    // Kinesis checkpoints go through the lease fence, Kafka's through the partition claims.
+    checkpoints: source instanceof KinesisSource || source instanceof KafkaSource ? source.fenced() : parts.store,
     state: parts.state,
     kindOf: kindOfStream(streams, config.flowLogs.stream),
     flowFormat: configuredFormat(config.flowLogs.format),
@@ -224,7 +225,7 @@ function framed(runtime: Runtime, transport: Transport, streams: Record<RecordKi
 export interface StreamParts {
   streams: Record<RecordKind, string>
   transport(): Transport
-  source(store: CheckpointStore): Source
+  source(store: SinkParts['store']): Source
   /** Calls `listener` when a part the stream depends on dies (the embedded emulator). */
   onFailure(listener: (error: Error) => void): void
   close(): Promise<void>
@@ -267,7 +268,7 @@ export function kafkaTransport(runtime: Runtime, parts: KafkaParts): KafkaTransp
   return new KafkaTransport({ kafka: parts.kafka, brokers, partitions, metrics: createProducerMetrics(runtime.registry), logger: runtime.logger.child({ component: 'producer' }) })
 }
 
-export function kafkaSource(runtime: Runtime, parts: KafkaParts, store: CheckpointStore): KafkaSource {
+export function kafkaSource(runtime: Runtime, parts: KafkaParts, store: SinkParts['store']): KafkaSource {
   const { brokers, partitions, groupId, sessionTimeoutMs } = runtime.config.kafka
   return new KafkaSource({
     kafka: parts.kafka,
@@ -275,7 +276,7 @@ export function kafkaSource(runtime: Runtime, parts: KafkaParts, store: Checkpoi
     topics: streamsToRead(runtime.config, parts.streams),
     groupId,
     partitions,
-    loadCheckpoints: (topic) => store.load('kafka', topic),
+    checkpoints: store,
     metrics: createSourceMetrics(runtime.registry),
     logger: runtime.logger.child({ component: 'source' }),
     sessionTimeoutMs,

@@ -39,12 +39,12 @@ export async function trapNthCommit(targetPort: number, commitNumber: number): P
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sprung }
 }
 
-/** A checkpoint row with a position and no pending range is a commit; one with a range is an intent. */
+/** A checkpoint row with a position and no pending range is a commit; one with a range is an intent, one with neither a Kafka claim. */
 function isCommit(url: string, body: Buffer): boolean {
   const query = new URL(url, 'http://localhost').searchParams.get('query') ?? ''
   if (!/^INSERT INTO \S+\.checkpoints\b/i.test(query)) return false
-  const rows = body.toString('utf8').split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as { pending_to?: string })
-  return rows.length > 0 && rows.every((row) => row.pending_to === '')
+  const rows = body.toString('utf8').split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as { pending_to?: string; position?: string })
+  return rows.length > 0 && rows.every((row) => row.pending_to === '' && row.position !== '')
 }
 
 function forward(port: number, incoming: IncomingMessage, body: Buffer, outgoing: ServerResponse): void {

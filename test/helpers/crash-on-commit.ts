@@ -1,13 +1,13 @@
 // A checkpoint store that fails the Nth commit, after the block it commits has been inserted: the
 // moment a crash leaves rows in ClickHouse that no commit vouches for.
-import type { Checkpoint, CheckpointStore } from '../../pipeline/checkpoint.ts'
+import type { Checkpoint } from '../../pipeline/checkpoint.ts'
 import type { SinkParts } from '../../cli/roles.ts'
 import { PulseError } from '../../runtime/errors.ts'
 
 export function crashOnCommit(commitNumber: number, crashed: () => void): (parts: SinkParts) => SinkParts {
   return (parts) => {
     let commits = 0
-    const store = Object.create(parts.store) as CheckpointStore
+    const store = Object.create(parts.store) as SinkParts['store']
     store.write = async (checkpoints: readonly Checkpoint[]): Promise<void> => {
       // A commit names a position and no pending block; a Kinesis claim of a fresh shard names neither.
       const isCommit = checkpoints.every((checkpoint) => checkpoint.pending === undefined && checkpoint.position !== undefined)

@@ -8,7 +8,7 @@ import type { RetryOptions } from '../../../runtime/retry.ts'
 const MEMBERSHIP_LOST = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID'])
 
 /** kafkajs's protocol error type, looked for along the cause chain (its retrier wraps the original). */
-function protocolType(error: unknown): string | undefined {
+export function protocolType(error: unknown): string | undefined {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
     const type = (current as { type?: unknown }).type
     if (typeof type === 'string') return type

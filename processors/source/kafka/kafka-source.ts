@@ -4,19 +4,22 @@
 // has every row derived from them, and before the group can move a partition to another member,
 // everything held for it is flushed and committed (see rejoin-hook.ts for how, given that kafkajs
 // has no revocation callback).
-import { PartitionAssigners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage } from 'kafkajs'
+import { PartitionAssigners, type Admin, type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs'
 import type { Logger } from 'pino'
-import type { Checkpoint } from '../../../pipeline/checkpoint.ts'
+import type { Checkpoint, CheckpointStore } from '../../../pipeline/checkpoint.ts'
 import { errorMessage } from '../../../runtime/errors.ts'
 import type { SourceMetrics } from '../metrics.ts'
-import type { BatchHandler, PartitionLifecycle, Source, SourceRecord } from '../../../pipeline/source.ts'
+import type { BatchHandler, PartitionLifecycle, Source } from '../../../pipeline/source.ts'
 import { ensureTopics } from './client.ts'
 import { connectFailure } from './connect-failure.ts'
 import { whileHeartbeating } from './heartbeats.ts'
 import { publishLag, readLag, type OwnedPartition } from './lag.ts'
-import { withRejoinHooks, type TopicPartitions } from './rejoin-hook.ts'
+import { withRejoinHooks, type JoinedGeneration, type TopicPartitions } from './rejoin-hook.ts'
 import { startPosition } from './start-position.ts'
 import { COMMIT_RETRY, commitCause, lostMembership } from './commit-policy.ts'
+import { membershipOf } from './membership.ts'
+import { settledWithin, toSourceRecord } from './records.ts'
+import { PartitionFence, type FenceableCheckpointStore, type Membership, type PartitionFencedError } from './partition-fence.ts'
 import { retry, worthLogging } from '../../../runtime/retry.ts'
 
 export interface KafkaSourceOptions {
@@ -26,7 +29,8 @@ export interface KafkaSourceOptions {
   groupId: string
   /** Partitions of a topic the source creates because it does not exist yet. */
   partitions: number
-  loadCheckpoints(topic: string): Promise<Map<string, Checkpoint>>
+  /** Where checkpoints live; the source claims each assigned partition there and fences every write (fenced()). */
+  checkpoints: FenceableCheckpointStore
   metrics: SourceMetrics
   logger: Logger
   /** A member silent this long leaves the group and its partitions move (how soon a killed processor is replaced). */
@@ -64,8 +68,16 @@ export class KafkaSource implements Source {
   private lagSeries = new Set<string>()
   private lagTimer: NodeJS.Timeout | undefined
   private prepareTimer: NodeJS.Timeout | undefined
+  private readonly fence: PartitionFence
 
   constructor(private readonly options: KafkaSourceOptions) {
+    this.fence = new PartitionFence({
+      store: options.checkpoints,
+      source: this.name,
+      recheckAfterMs: options.sessionTimeoutMs / 2,
+      onFenced: (error) => this.fencedOut(error),
+      onNewEpoch: (topic, partitions, fence) => options.logger.warn({ topic, partitions, fence }, 'the group generation is below the fences of stored checkpoints (the group was made anew): claiming under a new epoch'),
+    })
     // kafkajs suggests a third of the session; a member learns of a rebalance only from its next
     // heartbeat, and the whole group waits for the last one to learn, so beat more often than that.
     this.heartbeatIntervalMs = Math.max(500, Math.floor(options.sessionTimeoutMs / 10))
@@ -76,7 +88,7 @@ export class KafkaSource implements Source {
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
       ...fetchSizes(options.maxBufferedBytes),
       allowAutoTopicCreation: false,
-      partitionAssigners: [withRejoinHooks(PartitionAssigners.roundRobin, { beforeJoin: (keepAlive) => this.revokeAll(keepAlive), afterJoin: (assignment) => this.assign(assignment) })],
+      partitionAssigners: [withRejoinHooks(PartitionAssigners.roundRobin, { beforeJoin: (keepAlive) => this.revokeAll(keepAlive), afterJoin: (assignment, joined) => this.assign(assignment, joined) })],
     })
     this.admin = options.kafka.admin()
     const { events } = this.consumer
@@ -109,6 +121,11 @@ export class KafkaSource implements Source {
     // (the fetch position moves past them) only once the pipeline has taken them.
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: (payload) => this.eachBatch(payload) })
     this.lagTimer = setInterval(() => void this.updateLag(), this.options.lagIntervalMs ?? 2000)
+  }
+
+  /** The checkpoint store the flusher must write through: every write is checked against the partition's claims. */
+  fenced(): CheckpointStore {
+    return this.fence
   }
 
   /** Commits the offset after `position` (Kafka stores the next offset to read); see commit-policy.ts. */
@@ -187,6 +204,13 @@ export class KafkaSource implements Source {
     })
   }
 
+  /** A write found a partition claimed by a later owner: this member was paused past its session; it stops, writing nothing more. */
+  private fencedOut(error: PartitionFencedError): void {
+    this.options.logger.error({ err: error.message }, 'fenced out: a partition of this processor was taken over by another member')
+    this.owned.clear()
+    this.fail(error)
+  }
+
   /** The pipeline failed: stop reading (the processor stops the process); nothing more is committed. */
   private fail(error: unknown): void {
     if (this.failed) return
@@ -215,6 +239,7 @@ export class KafkaSource implements Source {
         } catch (error) {
           this.options.logger.error({ topic, partition, err: errorMessage(error) }, 'flushing a revoked partition failed; its next owner replays from the last commit')
         }
+        this.fence.release(topic, String(partition))
       }
     }, this.options.logger)
     this.owned.clear()
@@ -223,21 +248,23 @@ export class KafkaSource implements Source {
   }
 
   /** After a join: every assigned partition stays paused until its checkpoint is adopted and its start set. */
-  private async assign(assignment: readonly TopicPartitions[]): Promise<void> {
+  private async assign(assignment: readonly TopicPartitions[], joined: JoinedGeneration): Promise<void> {
     const generation = ++this.generation
     this.consumerUp = true
     if (this.stopping || this.failed) return
     const pending = assignment.flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })))
     this.options.logger.info({ partitions: pending.map((entry) => `${entry.topic}/${entry.partition}`) }, 'partitions assigned')
     if (assignment.length > 0) this.consumer.pause(assignment.map(({ topic, partitions }) => ({ topic, partitions })))
-    await this.prepare(generation, pending)
+    await this.prepare(generation, membershipOf(joined), pending)
   }
 
-  private async prepare(generation: number, pending: readonly OwnedPartition[]): Promise<void> {
+  private async prepare(generation: number, membership: Membership, pending: readonly OwnedPartition[]): Promise<void> {
     try {
       for (const topic of new Set(pending.map((entry) => entry.topic))) {
-        const [checkpoints, committed] = await Promise.all([this.options.loadCheckpoints(topic), this.committedOffsets(topic)])
-        for (const entry of pending.filter((candidate) => candidate.topic === topic)) {
+        const partitions = pending.filter((candidate) => candidate.topic === topic)
+        const claimed = this.fence.claim(topic, partitions.map((entry) => String(entry.partition)), membership)
+        const [checkpoints, committed] = await Promise.all([claimed, this.committedOffsets(topic)])
+        for (const entry of partitions) {
           if (generation !== this.generation || this.stopping) return
           await this.adopt(entry, checkpoints.get(String(entry.partition)), committed.get(entry.partition))
         }
@@ -246,7 +273,7 @@ export class KafkaSource implements Source {
       // Paused partitions are not fetched and kafkajs keeps heartbeating, so waiting costs nothing.
       this.options.logger.error({ err: errorMessage(error) }, 'preparing assigned partitions failed; they stay paused and are tried again')
       const left = pending.filter((entry) => !this.owned.has(`${entry.topic}/${entry.partition}`))
-      this.prepareTimer = setTimeout(() => void this.prepare(generation, left), PREPARE_RETRY_MS)
+      this.prepareTimer = setTimeout(() => void this.prepare(generation, membership, left), PREPARE_RETRY_MS)
     }
     this.countPartitions()
   }
@@ -290,27 +317,5 @@ export class KafkaSource implements Source {
     for (const topic of this.options.topics) {
       this.options.metrics.shards.set({ stream: topic }, [...this.owned.values()].filter((entry) => entry.topic === topic).length)
     }
-  }
-}
-
-function toSourceRecord(message: KafkaMessage): SourceRecord {
-  return {
-    position: message.offset,
-    key: message.key?.toString('utf8') ?? '',
-    // A tombstone (null value) has no bytes; the record processor dead-letters it as one.
-    data: message.value ?? Buffer.alloc(0),
-    ...(message.value === null ? { tombstone: true } : {}),
-    streamTimeMs: Number(message.timestamp),
-  }
-}
-
-/** The promise's value if it settles within `ms`, else undefined (and no timer is left behind). */
-async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
   }
 }

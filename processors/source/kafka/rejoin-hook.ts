@@ -30,8 +30,17 @@ export interface RejoinHooks {
    * the member's session), so a long flush does not get the member dropped from the group.
    */
   beforeJoin(keepAlive: () => Promise<void>): Promise<void>
-  /** Runs once the consumer has its new assignment, before it fetches anything for it. */
-  afterJoin(assignment: readonly TopicPartitions[]): Promise<void>
+  /**
+   * Runs once the consumer has its new assignment, before it fetches anything for it, with the
+   * group generation the assignment belongs to (the partitions' fencing token: partition-fence.ts).
+   */
+  afterJoin(assignment: readonly TopicPartitions[], membership: JoinedGeneration): Promise<void>
+}
+
+export interface JoinedGeneration {
+  generationId: number
+  /** A heartbeat in that generation: rejects (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, …) once the member is out of it. */
+  heartbeat(): Promise<void>
 }
 
 /** The kafkajs release whose ConsumerGroup this wrapper was written against and tested with. */
@@ -39,6 +48,8 @@ export const KAFKAJS_VERSION = '2.2.4'
 
 interface ConsumerGroupInternals {
   cluster: Cluster
+  /** Set by joinAndSync from the JoinGroup response. */
+  generationId: number | null
   joinAndSync(): Promise<void>
   assigned(): TopicPartitions[]
   heartbeat(options: { interval: number }): Promise<void>
@@ -71,7 +82,9 @@ function install(): void {
     const hooks = hooksByCluster.get(this.cluster)
     if (hooks !== undefined) await hooks.beforeJoin(() => this.heartbeat({ interval: 0 }).catch(() => undefined))
     await original.call(this)
-    if (hooks !== undefined) await hooks.afterJoin(this.assigned())
+    if (hooks === undefined) return
+    if (typeof this.generationId !== 'number') throw new Error(`kafkajs joined group without a generation id (found ${String(this.generationId)}); re-check processors/source/kafka/rejoin-hook.ts`)
+    await hooks.afterJoin(this.assigned(), { generationId: this.generationId, heartbeat: () => this.heartbeat({ interval: 0 }) })
   }
   installed = true
 }
