@@ -43,6 +43,8 @@ describe('defaults', () => {
       leaseRenewIntervalMs: 2000,
       discoveryIntervalMs: 10_000,
       dynamodbPort: 4569,
+      fanoutHttp1: false,
+      subscriptionRenewMs: 270_000,
     })
     expect(config.kinesis.endpoint).toBeUndefined()
     expect(config.kafka).toEqual({
