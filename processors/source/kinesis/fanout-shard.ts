@@ -31,12 +31,10 @@ export interface FanOutSettings {
 
 /** Registers the consumer on every stream (or finds it), waits for it to be ACTIVE, and answers the reader. */
 export async function startFanOut(settings: FanOutSettings, target: { client: KinesisClient; streams: readonly string[]; isClosed: FanOut['isClosed']; signal: AbortSignal; logger: Logger }): Promise<ShardRead> {
-  const consumerArns = new Map<string, string>()
-  for (const stream of target.streams) {
-    const arn = await ensureConsumer({ client: target.client, stream, consumerName: settings.consumerName, signal: target.signal })
-    consumerArns.set(stream, arn)
-    target.logger.info({ stream, consumer: arn }, 'reading with enhanced fan-out')
-  }
+  // All streams at once: each registration waits for ACTIVE (seconds on AWS).
+  const arns = await Promise.all(target.streams.map((stream) => ensureConsumer({ client: target.client, stream, consumerName: settings.consumerName, signal: target.signal })))
+  const consumerArns = new Map(target.streams.map((stream, index) => [stream, arns[index] ?? '']))
+  for (const [stream, arn] of consumerArns) target.logger.info({ stream, consumer: arn }, 'reading with enhanced fan-out')
   return fanOutRead({ client: settings.client, consumerArns, renewAfterMs: settings.renewAfterMs, isClosed: target.isClosed, subscriptions: settings.subscriptions })
 }
 
