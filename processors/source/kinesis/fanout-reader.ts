@@ -6,6 +6,7 @@
 // that discovery knows is closed and whose event brings no records is read to its end by polling.
 import type { ChildShard, StartingPosition, _Record } from '@aws-sdk/client-kinesis'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { comparePositions } from '../../../pipeline/position.ts'
 import { backoffDelay, worthLogging, type RetryOptions } from '../../../runtime/retry.ts'
 import { errorMessage } from '../../../runtime/errors.ts'
 import { isUnknownPosition, notYetRead, toSourceRecord, type ShardReaderOptions } from './shard-reader.ts'
@@ -110,7 +111,7 @@ async function onEvent(options: FanOutReaderOptions, cursor: Cursor, event: Shar
   options.onHealth(true)
   options.metrics.millisBehind.set({ stream: options.stream, shard: options.shardId }, event.MillisBehindLatest ?? 0)
   const received = event.Records ?? []
-  const records = notYetRead(received.map(toSourceRecord), cursor)
+  const records = notYetRead(received.map(toSourceRecord), cursor).filter((record) => isAfter(record.position, cursor.position))
   if (records.length > 0) {
     options.metrics.records.inc({ stream: options.stream }, records.length)
     try {
@@ -126,6 +127,15 @@ async function onEvent(options: FanOutReaderOptions, cursor: Cursor, event: Shar
   else if (event.ChildShards !== undefined || options.isClosed()) return 'shard_end'
   if (received.length === 0 && options.isClosed()) return 'closed_read_by_polling'
   return undefined
+}
+
+/**
+ * Records at or before the last one handed over were read already. AWS never sends them; kinesis-mock
+ * does: asked for AFTER_SEQUENCE_NUMBER of a position no record holds, it streams the shard from its
+ * oldest record.
+ */
+function isAfter(position: string, handed: string | undefined): boolean {
+  return handed === undefined || comparePositions(position, handed) > 0
 }
 
 function startingPosition(cursor: Cursor): StartingPosition {

@@ -117,9 +117,9 @@ export class KinesisSource implements Source {
     await this.options.leases.stop()
     const readers = [...this.readers.values()]
     await Promise.all(readers.map((reader) => this.stopReader(reader)))
+    this.options.fanOut?.client.destroy()
     if (this.failed) return
     for (const reader of readers) await this.giveUp(reader.lease)
-    this.options.fanOut?.client.destroy()
   }
 
   private async rediscoverLoop(): Promise<void> {

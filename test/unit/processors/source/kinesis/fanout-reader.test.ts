@@ -256,6 +256,15 @@ describe('readShardFanOut', () => {
     expect(h.subscriptions).toHaveLength(1)
   })
 
+  it('drops records at or before the last one handed over, should the service send them', async () => {
+    const h = harness({ after: '5' })
+    h.script = (subscription) => subscription.push(event([3, 5, 6]), event([6, 7]))
+    const reading = readShardFanOut(h.options)
+    await vi.waitFor(() => expect(h.handed).toEqual(['6', '7']))
+    h.abort.abort()
+    await reading
+  })
+
   it('subscribes from the oldest record when the checkpointed one is gone, skipping what the checkpoint covers', async () => {
     const gone = Object.assign(new Error('Unable to find record with provided SequenceNumber'), { name: 'ResourceNotFoundException' })
     const h = harness({ after: '5' }, [gone])
