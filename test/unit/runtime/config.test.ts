@@ -139,6 +139,14 @@ describe('precedence', () => {
     expect(config.kafka.topicPrefix).toBe('from-file')
   })
 
+  it('takes the fan-out consumer from the file, the environment or a flag, and refuses a renewal AWS would pre-empt', () => {
+    expect(loadConfig({ file: configFile('kinesis:\n  consumer: from-file\n  fanoutHttp1: true\n') }).kinesis).toMatchObject({ consumer: 'from-file', fanoutHttp1: true })
+    expect(loadConfig({ env: { PULSE_KINESIS_CONSUMER: 'from-env', PULSE_KINESIS_FANOUT_HTTP1: 'true' } }).kinesis).toMatchObject({ consumer: 'from-env', fanoutHttp1: true })
+    expect(loadConfig({ flags: { 'kinesis-consumer': 'from-flag', 'kinesis-subscription-renew-ms': '5000' } }).kinesis).toMatchObject({ consumer: 'from-flag', fanoutHttp1: false, subscriptionRenewMs: 5000 })
+    expect(configError({ flags: { 'kinesis-subscription-renew-ms': '300000' } }).message).toMatch(/^invalid setting kinesis\.subscriptionRenewMs \(--kinesis-subscription-renew-ms, PULSE_KINESIS_SUBSCRIPTION_RENEW_MS\)/)
+    expect(configError({ flags: { 'kinesis-consumer': 'no spaces' } }).message).toMatch(/kinesis\.consumer/)
+  })
+
   it('refuses a lease renewed less than twice per lease duration', () => {
     expect(() => loadConfig({ flags: { 'kinesis-lease-duration-ms': '3000', 'kinesis-lease-renew-interval-ms': '2000' } })).toThrow(/leaseRenewIntervalMs.*at most half/)
   })
