@@ -2,12 +2,13 @@
 // see README): `pulse process --kinesis-consumer` registers the consumer, reads every shard with
 // SubscribeToShard while a producer runs, renews its subscriptions every few seconds from their
 // continuation, reads a split parent to its end (by polling: the emulator never ends a closed shard's
-// subscription) before its children, and resumes from its checkpoints after a SIGKILL.
+// subscription) before its children, resumes from its checkpoints after a SIGKILL, and hands shards
+// over between two workers sharing one consumer.
 import { describe, expect, it } from 'vitest'
 import { DescribeStreamConsumerCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis'
 import { freePort } from '../../infra/ports.ts'
 import { count, embeddedClickHouse, pollUntil } from '../helpers/services.ts'
-import { leaseTestBed, rowCounts, splitShard, trickle, workerArgs, type LeaseTestBed, type Produced } from '../helpers/kinesis-workers.ts'
+import { leaseTestBed, positionRegressions, rowCounts, splitShard, spread, trickle, workerArgs, type LeaseTestBed, type Produced } from '../helpers/kinesis-workers.ts'
 import { spawnPulse, type RunningPulse } from '../helpers/cli.ts'
 import { onTestFailed, onTestFinished } from 'vitest'
 
@@ -139,5 +140,26 @@ describe('kinesis enhanced fan-out (--kinesis-consumer)', () => {
     second.running.child.kill('SIGTERM')
     expect(await second.running.exited).toBe(0)
     expect(await rowCounts(bed)).toEqual({ rows: produced.total, unique: produced.total })
+  })
+
+  it('hands shards over between two workers sharing the consumer, every event once', async () => {
+    const bed = await leaseTestBed(4)
+    const produced: Produced = { bySession: new Map(), total: 0 }
+    const first = await startFanOutWorker(bed, 'f1')
+    await pollUntil(() => spread(bed), (counts) => counts[0] === 4, { what: 'f1 holding all 4 leases', timeoutMs: 30_000 })
+    const producing = trickle(bed, 3000, { slice: 100, intervalMs: 200, seed: 43, produced })
+    const second = await startFanOutWorker(bed, 'f2')
+    // f2 asks for two shards while records flow: f1 closes their subscriptions, flushes, commits and
+    // hands the leases over; f2 subscribes with the same consumer (the emulator may still hold f1's).
+    await pollUntil(() => spread(bed), (counts) => counts.join('/') === '2/2', { what: 'leases spread 2/2', timeoutMs: 60_000 })
+    await producing
+    await pollUntil(() => rowCounts(bed), (counts) => counts.unique === produced.total, { what: 'every produced event', timeoutMs: 60_000 })
+    expect((await subscriptions(second)).subscribed ?? 0).toBeGreaterThanOrEqual(2)
+    const retries = (await (await fetch(`http://127.0.0.1:${second.metricsPort}/metrics`)).text()).split('\n').filter((line) => line.startsWith('pulse_source_retries_total{'))
+    console.info(`two fan-out workers: f2's subscriptions ${JSON.stringify(await subscriptions(second))}, retries ${retries.join(', ')}`)
+    for (const worker of [first, second]) worker.running.child.kill('SIGTERM')
+    expect(await Promise.all([first.running.exited, second.running.exited])).toEqual([0, 0])
+    expect(await rowCounts(bed)).toEqual({ rows: produced.total, unique: produced.total })
+    expect(await positionRegressions(bed)).toBe(0)
   })
 })
