@@ -7,7 +7,10 @@
 import { describe, expect, it } from 'vitest'
 import { DescribeStreamConsumerCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis'
 import { freePort } from '../../infra/ports.ts'
-import { count, embeddedClickHouse, pollUntil } from '../helpers/services.ts'
+import { count, embeddedClickHouse, pollUntil, testLogger } from '../helpers/services.ts'
+import { KinesisTransport } from '../../producers/kinesis/kinesis-transport.ts'
+import { createProducerMetrics } from '../../producers/metrics.ts'
+import { createRegistry } from '../../runtime/metrics.ts'
 import { leaseTestBed, positionRegressions, rowCounts, splitShard, spread, trickle, workerArgs, type LeaseTestBed, type Produced } from '../helpers/kinesis-workers.ts'
 import { spawnPulse, type RunningPulse } from '../helpers/cli.ts'
 import { onTestFailed, onTestFinished } from 'vitest'
@@ -69,13 +72,18 @@ async function committedShards(bed: LeaseTestBed): Promise<number> {
 
 describe('kinesis enhanced fan-out (--kinesis-consumer)', () => {
   it('registers the consumer and writes every event of a multi-shard stream once, renewing subscriptions meanwhile', async () => {
-    const bed = await leaseTestBed(4)
+    const plain = await leaseTestBed(4)
+    // KPL aggregated records, as Pulse's producer puts them by default: the fan-out path unpacks them too.
+    const bed: LeaseTestBed = { ...plain, transport: new KinesisTransport({ client: plain.pipeline.kinesis.client, shards: 4, metrics: createProducerMetrics(createRegistry()), logger: testLogger().logger }) }
+    onTestFinished(() => bed.transport.close())
     const produced: Produced = { bySession: new Map(), total: 0 }
     const worker = await startFanOutWorker(bed, 'f1')
     await pollUntil(() => subscriptions(worker).catch((): Record<string, number> => ({})), (counts) => (counts.subscribed ?? 0) >= 4, { what: 'a subscription per shard', timeoutMs: 60_000 })
     await trickle(bed, 3000, { slice: 100, intervalMs: 250, seed: 31, produced })
     await pollUntil(() => rowCounts(bed), (counts) => counts.unique === produced.total, { what: 'every produced event', timeoutMs: 60_000 })
     expect(await consumerStatus(bed)).toBe('ACTIVE')
+    // Fewer records than events: they arrived packed and were unpacked.
+    expect(await recordsRead(worker, bed.stream)).toBeLessThan(produced.total / 4)
     const counts = await subscriptions(worker)
     // Renewed from their continuations during the ~8 s of traffic, with nothing lost or read twice.
     expect(counts.renewed ?? 0).toBeGreaterThanOrEqual(4)
