@@ -8,6 +8,7 @@ import {
   RegisterStreamConsumerCommand,
 } from '@aws-sdk/client-kinesis'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { errorMessage } from '../../../runtime/errors.ts'
 
 const POLL_MS = 500
 /** AWS documents registration as taking seconds; past this something is wrong and start-up says so. */
@@ -22,14 +23,26 @@ export interface ConsumerTarget {
 
 /** The consumer's ARN once it is ACTIVE, registering it first if the stream has none of that name. */
 export async function ensureConsumer(target: ConsumerTarget): Promise<string> {
+  try {
+    return await registered(target)
+  } catch (error) {
+    // Start-up stops on this with one line: it must say which consumer and stream (e.g. an IAM denial).
+    if (error instanceof RegistrationError) throw error
+    throw new RegistrationError(`stream consumer ${target.consumerName} of ${target.stream}: ${errorMessage(error)}`, { cause: error })
+  }
+}
+
+class RegistrationError extends Error {}
+
+async function registered(target: ConsumerTarget): Promise<string> {
   const streamArn = await describeStreamArn(target)
   const existing = await describeConsumer(target, streamArn)
   const arn = existing?.arn ?? (await register(target, streamArn))
   const deadline = Date.now() + ACTIVE_TIMEOUT_MS
   let status = existing?.status
   while (status !== 'ACTIVE') {
-    if (status === 'DELETING') throw new Error(`stream consumer ${target.consumerName} of ${target.stream} is being deleted; start again once it is gone`)
-    if (Date.now() > deadline) throw new Error(`stream consumer ${target.consumerName} of ${target.stream} not ACTIVE after ${ACTIVE_TIMEOUT_MS / 1000} s (status ${status ?? 'unknown'})`)
+    if (status === 'DELETING') throw new RegistrationError(`stream consumer ${target.consumerName} of ${target.stream} is being deleted; start again once it is gone`)
+    if (Date.now() > deadline) throw new RegistrationError(`stream consumer ${target.consumerName} of ${target.stream} not ACTIVE after ${ACTIVE_TIMEOUT_MS / 1000} s (status ${status ?? 'unknown'})`)
     await sleep(POLL_MS, undefined, { signal: target.signal })
     status = (await describeConsumer(target, streamArn))?.status
   }
