@@ -13,7 +13,9 @@ import { ClickHouseCheckpointStore } from '../sinks/clickhouse/checkpoint-store.
 import { ClickHouseStateStore } from '../sinks/clickhouse/state-store.ts'
 import type { CheckpointStore } from '../pipeline/checkpoint.ts'
 import type { StateStore } from '../pipeline/state.ts'
-import { createKinesisClient, streamNames } from '../processors/source/kinesis/client.ts'
+import { createFanOutClient, createKinesisClient, streamNames } from '../processors/source/kinesis/client.ts'
+import type { FanOutSettings } from '../processors/source/kinesis/fanout-shard.ts'
+import { createSubscriptionMetrics } from '../processors/source/kinesis/subscription-metrics.ts'
 import { startKinesisEmulator, type KinesisEmulator } from '../infra/kinesis/emulator.ts'
 import { KinesisTransport } from '../producers/kinesis/kinesis-transport.ts'
 import { createProducerMetrics, type ProducerMetrics } from '../producers/metrics.ts'
@@ -152,9 +154,23 @@ export function kinesisSource(runtime: Runtime, kinesis: KinesisParts, store: Ch
     leases,
     discoveryIntervalMs: config.kinesis.discoveryIntervalMs,
     pollIntervalMs: runtime.config.kinesis.pollIntervalMs,
+    fanOut: fanOutSettings(runtime, kinesis),
     metrics: createSourceMetrics(runtime.registry),
     logger: runtime.logger.child({ component: 'source' }),
   })
+}
+
+/** `--kinesis-consumer`: enhanced fan-out, over HTTP/1.1 only when asked or on the emulator Pulse started. */
+function fanOutSettings(runtime: Runtime, kinesis: KinesisParts): FanOutSettings | undefined {
+  const { kinesis: settings } = runtime.config
+  if (settings.consumer === undefined) return undefined
+  const endpoint = kinesis.emulator?.endpoint ?? settings.endpoint
+  return {
+    client: createFanOutClient({ endpoint, region: settings.region, http1: settings.fanoutHttp1 || kinesis.emulator !== undefined }),
+    consumerName: settings.consumer,
+    renewAfterMs: settings.subscriptionRenewMs,
+    subscriptions: createSubscriptionMetrics(runtime.registry),
+  }
 }
 
 /** Pulse's own streams, and the foreign flow log stream when one is set (`--flow-log-stream`). */

@@ -28,6 +28,9 @@ export const configSchema = z
         dynamodbEndpoint: z.url().optional().describe('DynamoDB endpoint of the lease table; unset: AWS, or on the embedded default a dynalite Pulse starts in the data directory.'),
         discoveryIntervalMs: z.number().int().min(100).default(10_000).describe('How often the shard list is read again, to lease the children of split or merged shards.'),
         dynamodbPort: port.default(4569).describe('Port of the embedded dynalite (0 picks a free one).'),
+        consumer: z.string().regex(/^[a-zA-Z0-9_.-]{1,128}$/).optional().describe('Read with enhanced fan-out (SubscribeToShard) as this registered stream consumer, registered if missing; unset: polling GetRecords.'),
+        fanoutHttp1: z.boolean().default(false).describe('Emulators only: subscribe over HTTP/1.1, which AWS does not serve (kinesis-mock cannot stream over HTTP/2); on by itself on the embedded default.'),
+        subscriptionRenewMs: z.number().int().min(1000).max(295_000).default(270_000).describe('A fan-out subscription is renewed after this long, before AWS ends it at 5 minutes.'),
       })
       .strict()
       // A lease renewed less than twice per duration is lost to one slow round trip.
@@ -201,6 +204,9 @@ export const SETTING_BINDINGS: readonly SettingBinding[] = [
   { path: 'kinesis.dynamodbEndpoint', flag: 'dynamodb-endpoint', env: 'PULSE_DYNAMODB_ENDPOINT', type: 'string' },
   { path: 'kinesis.discoveryIntervalMs', flag: 'kinesis-discovery-interval-ms', env: 'PULSE_KINESIS_DISCOVERY_INTERVAL_MS', type: 'number' },
   { path: 'kinesis.dynamodbPort', flag: 'dynamodb-port', env: 'PULSE_DYNAMODB_PORT', type: 'number' },
+  { path: 'kinesis.consumer', flag: 'kinesis-consumer', env: 'PULSE_KINESIS_CONSUMER', type: 'string' },
+  { path: 'kinesis.fanoutHttp1', flag: 'kinesis-fanout-http1', env: 'PULSE_KINESIS_FANOUT_HTTP1', type: 'boolean' },
+  { path: 'kinesis.subscriptionRenewMs', flag: 'kinesis-subscription-renew-ms', env: 'PULSE_KINESIS_SUBSCRIPTION_RENEW_MS', type: 'number' },
   { path: 'kafka.brokers', flag: 'brokers', env: 'PULSE_KAFKA_BROKERS', type: 'list' },
   { path: 'kafka.topicPrefix', flag: 'topic-prefix', env: 'PULSE_TOPIC_PREFIX', type: 'string' },
   { path: 'kafka.partitions', flag: 'partitions', env: 'PULSE_KAFKA_PARTITIONS', type: 'number' },

@@ -5,6 +5,8 @@
 // shard is taken; the flusher commits them after ClickHouse acknowledges, through the lease fence
 // (fenced-store.ts). A lease asked for by another worker is handed
 // over as the Kafka source gives a partition up: flush, commit, then release.
+// A shard is read by polling (shard-reader.ts) or, with a stream consumer, by enhanced fan-out
+// (fanout-shard.ts); both fill the same seam, so everything above is the same for either.
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
@@ -18,6 +20,7 @@ import { DEFAULT_RETRY, retry } from '../../../runtime/retry.ts'
 import { LeaseLostError, leaseKey, type Lease, type LeaseTable } from './lease-table.ts'
 import type { LeaseCoordinator } from './lease-coordinator.ts'
 import { syncShards } from './shard-sync.ts'
+import { startFanOut, type FanOutSettings, type ShardRead } from './fanout-shard.ts'
 
 export interface KinesisSourceOptions {
   client: KinesisClient
@@ -30,6 +33,8 @@ export interface KinesisSourceOptions {
   /** How often the shard list is read again to find children of split or merged shards. */
   discoveryIntervalMs?: number
   maxRecordsPerCall?: number
+  /** Read with SubscribeToShard as this consumer instead of polling GetRecords. */
+  fanOut?: FanOutSettings | undefined
   metrics: SourceMetrics
   logger: Logger
 }
@@ -49,6 +54,9 @@ export class KinesisSource implements Source {
   /** The last position committed per shard: the final block may be committed before the reader sees the shard's end. */
   private readonly committedAt = new Map<string, string>()
   private readonly known = new Set<string>()
+  /** Shards discovery saw closed: the fan-out reader confirms their end by polling. */
+  private readonly closed = new Set<string>()
+  private read: ShardRead = readShard
   /** Shards taken whose reader is not started yet (checkpoint being claimed, state restored). */
   private readonly starting = new Set<string>()
   /** Of those, the ones another worker asked for meanwhile: handed over as soon as their reader runs. */
@@ -73,6 +81,11 @@ export class KinesisSource implements Source {
     this.lifecycle = lifecycle
     await this.options.table.ensure()
     await this.sync()
+    const { fanOut } = this.options
+    if (fanOut !== undefined) {
+      const target = { client: this.options.client, streams: this.options.streams, signal: this.abort.signal, logger: this.options.logger }
+      this.read = await startFanOut(fanOut, { ...target, isClosed: (stream, shard) => this.closed.has(leaseKey(stream, shard)) })
+    }
     await this.options.leases.start({
       taken: (lease) => this.startReader(lease),
       lost: (key) => this.lose(key),
@@ -104,6 +117,7 @@ export class KinesisSource implements Source {
     await this.options.leases.stop()
     const readers = [...this.readers.values()]
     await Promise.all(readers.map((reader) => this.stopReader(reader)))
+    this.options.fanOut?.client.destroy()
     if (this.failed) return
     for (const reader of readers) await this.giveUp(reader.lease)
   }
@@ -121,7 +135,7 @@ export class KinesisSource implements Source {
   }
 
   private async sync(): Promise<void> {
-    const added = await syncShards(this.options.client, this.options.table, this.options.streams, this.known, this.abort.signal)
+    const added = await syncShards(this.options.client, this.options.table, this.options.streams, this.known, this.abort.signal, this.closed)
     this.connected = true
     if (added > 0) this.options.logger.info({ added }, 'new shards in the lease table')
   }
@@ -162,7 +176,7 @@ export class KinesisSource implements Source {
 
   private async runReader(lease: Lease, after: string | undefined, signal: AbortSignal): Promise<void> {
     let lastSeen = after
-    const outcome = await readShard({
+    const outcome = await this.read({
       client: this.options.client,
       stream: lease.stream,
       shardId: lease.shard,

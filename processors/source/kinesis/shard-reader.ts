@@ -123,7 +123,8 @@ async function openIteratorAfter(options: ShardReaderOptions, cursor: Cursor): P
   }
 }
 
-function notYetRead(records: SourceRecord[], cursor: Cursor): SourceRecord[] {
+/** Drops what a rewound read sees again up to `skipThrough` (shared with the fan-out reader). */
+export function notYetRead(records: SourceRecord[], cursor: { skipThrough: string | undefined }): SourceRecord[] {
   const skip = cursor.skipThrough
   if (skip === undefined) return records
   const fresh = records.filter((record) => comparePositions(record.position, skip) > 0)
@@ -132,7 +133,7 @@ function notYetRead(records: SourceRecord[], cursor: Cursor): SourceRecord[] {
   return fresh
 }
 
-function isUnknownPosition(error: unknown): boolean {
+export function isUnknownPosition(error: unknown): boolean {
   // kinesis-mock's words, and AWS's for a sequence number the shard does not hold.
   const message = error instanceof Error ? error.message : ''
   return /Unable to find record with provided SequenceNumber/.test(message) || (errorName(error) === 'InvalidArgumentException' && /StartingSequenceNumber/.test(message))
@@ -148,7 +149,7 @@ async function openIterator(options: ShardReaderOptions, after: string | undefin
   return response.ShardIterator
 }
 
-function toSourceRecord(record: _Record): SourceRecord {
+export function toSourceRecord(record: _Record): SourceRecord {
   return {
     position: record.SequenceNumber ?? '0',
     key: record.PartitionKey ?? '',

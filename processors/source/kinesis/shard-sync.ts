@@ -1,14 +1,16 @@
 // Discovery: lists the shards of each stream and adds a lease for every shard not in the lease table
 // yet, with its parents, so children of a split or merge are found without a restart. Any worker may
-// do it; the conditional put makes concurrent syncs harmless.
+// do it; the conditional put makes concurrent syncs harmless. It also notes which shards are closed
+// (an EndingSequenceNumber), which the fan-out reader needs: kinesis-mock never ends their subscriptions.
 import { ListShardsCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis'
 import type { LeaseTable } from './lease-table.ts'
 
-export async function syncShards(client: KinesisClient, table: LeaseTable, streams: readonly string[], known: Set<string>, signal: AbortSignal): Promise<number> {
+export async function syncShards(client: KinesisClient, table: LeaseTable, streams: readonly string[], known: Set<string>, signal: AbortSignal, closed?: Set<string>): Promise<number> {
   let added = 0
   for (const stream of streams) {
     for (const shard of parentsFirst(await listShards(client, stream, signal))) {
       const id = shard.ShardId
+      if (id !== undefined && shard.SequenceNumberRange?.EndingSequenceNumber !== undefined) closed?.add(`${stream}/${id}`)
       if (id === undefined || known.has(`${stream}/${id}`)) continue
       const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter((parent) => parent !== undefined)
       if (await table.create(stream, id, parents)) added++

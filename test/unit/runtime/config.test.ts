@@ -43,6 +43,8 @@ describe('defaults', () => {
       leaseRenewIntervalMs: 2000,
       discoveryIntervalMs: 10_000,
       dynamodbPort: 4569,
+      fanoutHttp1: false,
+      subscriptionRenewMs: 270_000,
     })
     expect(config.kinesis.endpoint).toBeUndefined()
     expect(config.kafka).toEqual({
@@ -135,6 +137,14 @@ describe('precedence', () => {
     expect(config.kafka.partitions).toBe(7)
     // The file's other settings in the same section survive the override.
     expect(config.kafka.topicPrefix).toBe('from-file')
+  })
+
+  it('takes the fan-out consumer from the file, the environment or a flag, and refuses a renewal AWS would pre-empt', () => {
+    expect(loadConfig({ file: configFile('kinesis:\n  consumer: from-file\n  fanoutHttp1: true\n') }).kinesis).toMatchObject({ consumer: 'from-file', fanoutHttp1: true })
+    expect(loadConfig({ env: { PULSE_KINESIS_CONSUMER: 'from-env', PULSE_KINESIS_FANOUT_HTTP1: 'true' } }).kinesis).toMatchObject({ consumer: 'from-env', fanoutHttp1: true })
+    expect(loadConfig({ flags: { 'kinesis-consumer': 'from-flag', 'kinesis-subscription-renew-ms': '5000' } }).kinesis).toMatchObject({ consumer: 'from-flag', fanoutHttp1: false, subscriptionRenewMs: 5000 })
+    expect(configError({ flags: { 'kinesis-subscription-renew-ms': '300000' } }).message).toMatch(/^invalid setting kinesis\.subscriptionRenewMs \(--kinesis-subscription-renew-ms, PULSE_KINESIS_SUBSCRIPTION_RENEW_MS\)/)
+    expect(configError({ flags: { 'kinesis-consumer': 'no spaces' } }).message).toMatch(/kinesis\.consumer/)
   })
 
   it('refuses a lease renewed less than twice per lease duration', () => {
