@@ -18,7 +18,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...argv], allowPositionals: true, options: { port: { type: 'string' }, 'data-dir': { type: 'string' } } })
   switch (positionals[0]) {
     case 'build':
-      console.log(await ensureSchemaRegistry({ log }))
+      console.log((await ensureSchemaRegistry({ log })).runner)
       return 0
     case 'run':
       return run(values.port === undefined ? 0 : Number(values.port), values['data-dir'] ?? (await mkdtemp(path.join(tmpdir(), 'pulse-registry-'))))

@@ -33,8 +33,8 @@ function withoutV2Fields(event: ClientEvent): Omit<ClientEvent, 'exit_reason' | 
 }
 
 describe('Avro from a schema registry', () => {
-  // CI builds the registry in its install step; on a developer's first run this builds it (about a
-  // minute and a half) before the cases' own timeouts start.
+  // CI builds the registry in its install step; on a developer's first run this builds it (1-2
+  // minutes) before the cases' own timeouts start.
   beforeAll(() => ensureSchemaRegistry(), 600_000)
 
   it('reads records of the latest and an older schema, dead-letters unknown and incompatible ones, and waits out an outage', async () => {
