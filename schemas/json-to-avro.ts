@@ -120,7 +120,7 @@ function fieldSource(step: Step, i: number): string {
   if (step.timestampMillis) lines.push(`  else if (typeof ${v} === 'string') ${v} = parseIsoMillis(${v})`)
   const write = valueSource(step, v, i)
   if (step.nullIndex < 0) lines.push(`  ${write}`)
-  else lines.push(`  if (${v} === null) out.long(${step.nullIndex})`, `  else { out.long(${step.valueIndex}); ${write} }`)
+  else lines.push(`  if (${v} === null) out.small(${step.nullIndex})`, `  else { out.small(${step.valueIndex}); ${write} }`)
   return lines.join('\n')
 }
 
@@ -135,6 +135,6 @@ function valueSource(step: Step, v: string, i: number): string {
     case Kind.Long:
       return `if (typeof ${v} !== 'number' || !Number.isInteger(${v}) || ${v} > MAX_SAFE_LONG || ${v} < -MAX_SAFE_LONG) ${refuse}; out.long(${v})`
     case Kind.Enum:
-      return `const e${i} = typeof ${v} === 'string' ? symbols${i}.get(${v}) : undefined; if (e${i} === undefined) ${refuse}; out.long(e${i})`
+      return `const e${i} = typeof ${v} === 'string' ? symbols${i}.get(${v}) : undefined; if (e${i} === undefined) ${refuse}; out.${(step.symbols?.size ?? 0) <= 64 ? 'small' : 'long'}(e${i})`
   }
 }

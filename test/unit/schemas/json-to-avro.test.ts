@@ -98,7 +98,7 @@ describe('compileJsonToAvro on client_event', () => {
 describe('AvroWriter', () => {
   it('writes longs as avsc does, at every width', () => {
     const long = avsc.Type.forSchema('long')
-    for (const n of [0, -0, 1, -1, 63, -64, 64, 2 ** 30 - 1, 2 ** 30, -(2 ** 30), -(2 ** 30) - 1, 2 ** 31, 1_700_000_000_123, -1_700_000_000_123, MAX_SAFE_LONG, -MAX_SAFE_LONG]) {
+    for (const n of [0, -0, 1, -1, 63, -64, 64, 2 ** 30 - 1, 2 ** 30, -(2 ** 30), -(2 ** 30) - 1, 2 ** 31, 2 ** 35 + 3, -(2 ** 35) - 3, 2 ** 49 + 12_345, 2 ** 52 + 1, 1_700_000_000_123, -1_700_000_000_123, MAX_SAFE_LONG, -MAX_SAFE_LONG]) {
       const out = new AvroWriter()
       out.begin(Buffer.alloc(0))
       out.long(n)
