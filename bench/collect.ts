@@ -9,6 +9,7 @@
 //
 //   npm run bench:collect                       2 rounds of 10 s each, 50 connections, 20 events a request
 //   BENCH_SECONDS=20 BENCH_BATCH=50 npm run bench:collect
+//   BENCH_PROFILE=/tmp/prof BENCH_ROUNDS=1 npm run bench:collect    and then bench/profile-top.ts on its file
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { cpus, loadavg } from 'node:os'
@@ -37,6 +38,8 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 20)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2)
+/** A folder for a V8 CPU profile of each server child (`node --cpu-prof`, in DIR/floor and DIR/collector); none when unset. */
+const PROFILE_DIR = process.env.BENCH_PROFILE
 
 /** A realistic client batch: generated events (their send times now, so none is refused as skewed). */
 function body(): string {
@@ -46,7 +49,8 @@ function body(): string {
 
 async function startServer(which: string): Promise<{ child: ChildProcess; port: number }> {
   const script = fileURLToPath(new URL('./collect/servers.ts', import.meta.url))
-  const child = spawn(process.execPath, ['--import', 'tsx', script, which], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const profile = PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', `${PROFILE_DIR}/${which}`]
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, which], { stdio: ['ignore', 'pipe', 'inherit'] })
   const [chunk] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer]
   return { child, port: Number(chunk.toString().trim()) }
 }

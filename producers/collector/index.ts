@@ -7,7 +7,7 @@ import type { Transport } from '../transport.ts'
 import type { EventCheck } from './admit.ts'
 import { EventHandler, type CollectorLimits } from './handler.ts'
 import type { WriteKeys } from './keys.ts'
-import { createCollectorMetrics } from './metrics.ts'
+import { CollectorMetrics } from './metrics.ts'
 import { RateLimiter } from './rate-limit.ts'
 import { serveCollector, type CollectorServer } from './server.ts'
 
@@ -31,7 +31,7 @@ export interface CollectorOptions {
 }
 
 export function startCollector(options: CollectorOptions): Promise<CollectorServer> {
-  const metrics = createCollectorMetrics(options.registry)
+  const metrics = new CollectorMetrics(options.registry)
   const handler = new EventHandler({
     transport: options.transport,
     stream: options.stream,

@@ -37,8 +37,11 @@ export function loadWriteKeys(entries: readonly string[], file: string | undefin
   return { appOf: (key) => byKey.get(key), size: byKey.size }
 }
 
-/** The key of a request: `Authorization: Bearer KEY`, or `?key=KEY` (sendBeacon cannot set headers). */
-export function requestKey(authorization: string | undefined, url: URL): string | undefined {
+/**
+ * The key of a request: `Authorization: Bearer KEY`, or `?key=KEY` (sendBeacon cannot set headers).
+ * `requestUrl` is the request's target; it is parsed only for a request without a Bearer key.
+ */
+export function requestKey(authorization: string | undefined, requestUrl: string): string | undefined {
   const bearer = authorization === undefined ? undefined : /^Bearer\s+(\S+)$/i.exec(authorization)?.[1]
-  return bearer ?? url.searchParams.get('key') ?? undefined
+  return bearer ?? new URL(requestUrl, 'http://collector').searchParams.get('key') ?? undefined
 }

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
-import type { EventHandler, Reply } from './handler.ts'
+import { NO_HEADERS, type EventHandler, type Reply } from './handler.ts'
 import type { CollectorMetrics } from './metrics.ts'
 
 export const EVENTS_PATH = '/v1/events'
@@ -24,19 +24,21 @@ export interface CollectorServer {
 
 export async function serveCollector(options: CollectorServerOptions): Promise<CollectorServer> {
   const origins = new Set(options.allowedOrigins)
+  const { metrics } = options
   const server = createServer((request, response) => {
     const started = performance.now()
+    const answer = (reply: Reply): void => {
+      send(response, reply, corsHeaders(request, origins))
+      metrics.request(reply.status)
+      metrics.requestSeconds.observe((performance.now() - started) / 1000)
+    }
+    const failed = (error: unknown): void => {
+      // The message may quote a header; never the request's key (requestKey is not logged anywhere).
+      options.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'collector request failed')
+      answer({ status: 500, headers: NO_HEADERS, body: { error: 'internal error' } })
+    }
     route(request, origins, options.handler)
-      .catch((error: unknown): Reply => {
-        // The message may quote a header; never the request's key (requestKey is not logged anywhere).
-        options.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'collector request failed')
-        return { status: 500, headers: {}, body: { error: 'internal error' } }
-      })
-      .then((reply) => {
-        send(response, reply, corsHeaders(request, origins))
-        options.metrics.requests.inc({ status: String(reply.status) })
-        options.metrics.requestSeconds.observe((performance.now() - started) / 1000)
-      })
+      .then(answer, failed)
       .catch(() => response.destroy())
   })
   // Beacons and batches are small: a client that sends nothing for 10 s is not a client worth a socket.
@@ -49,20 +51,24 @@ export async function serveCollector(options: CollectorServerOptions): Promise<C
 }
 
 async function route(request: IncomingMessage, origins: ReadonlySet<string>, handler: EventHandler): Promise<Reply> {
-  const url = new URL(request.url ?? '/', 'http://collector')
+  const target = request.url ?? '/'
+  // Most requests are exactly POST /v1/events: the URL parser only for the rest (queries, odd paths).
+  const path = target === EVENTS_PATH ? EVENTS_PATH : new URL(target, 'http://collector').pathname
   const origin = request.headers.origin
-  if (url.pathname === '/healthz') return { status: 200, headers: {}, body: { ok: true } }
-  if (url.pathname !== EVENTS_PATH) return { status: 404, headers: {}, body: { error: `not found: POST ${EVENTS_PATH}` } }
+  if (path === '/healthz') return { status: 200, headers: NO_HEADERS, body: { ok: true } }
+  if (path !== EVENTS_PATH) return { status: 404, headers: NO_HEADERS, body: { error: `not found: POST ${EVENTS_PATH}` } }
   // A page may send only from a configured origin; apps and servers send no Origin at all.
-  if (origin !== undefined && !origins.has(origin)) return { status: 403, headers: {}, body: { error: 'origin not allowed' } }
-  if (request.method === 'OPTIONS') return { status: 204, headers: {}, body: undefined }
+  if (origin !== undefined && !origins.has(origin)) return { status: 403, headers: NO_HEADERS, body: { error: 'origin not allowed' } }
+  if (request.method === 'OPTIONS') return { status: 204, headers: NO_HEADERS, body: undefined }
   if (request.method !== 'POST') return { status: 405, headers: { Allow: 'POST, OPTIONS' }, body: { error: 'use POST' } }
-  return handler.handle(request, url)
+  return handler.handle(request, target)
 }
 
-function corsHeaders(request: IncomingMessage, origins: ReadonlySet<string>): Record<string, string> {
+const JSON_ONLY: Readonly<Record<string, string>> = Object.freeze({ 'Content-Type': 'application/json' })
+
+function corsHeaders(request: IncomingMessage, origins: ReadonlySet<string>): Readonly<Record<string, string>> {
   const origin = request.headers.origin
-  if (origin === undefined || !origins.has(origin)) return {}
+  if (origin === undefined || !origins.has(origin)) return NO_HEADERS
   return {
     'Access-Control-Allow-Origin': origin,
     'Access-Control-Allow-Methods': 'POST, OPTIONS',
@@ -73,7 +79,13 @@ function corsHeaders(request: IncomingMessage, origins: ReadonlySet<string>): Re
   }
 }
 
-function send(response: ServerResponse, reply: Reply, cors: Record<string, string>): void {
+function send(response: ServerResponse, reply: Reply, cors: Readonly<Record<string, string>>): void {
+  // Most answers carry no header of their own: those are written without merging empty objects.
+  if (cors === NO_HEADERS && reply.headers === NO_HEADERS && reply.status !== 413) {
+    if (reply.body === undefined) response.writeHead(reply.status).end()
+    else response.writeHead(reply.status, JSON_ONLY).end(JSON.stringify(reply.body))
+    return
+  }
   const headers: Record<string, string> = { ...cors, ...reply.headers }
   // A refused body may still be arriving: close rather than read megabytes nobody wants.
   if (reply.status === 413) headers.Connection = 'close'

@@ -78,6 +78,15 @@ describe('compileJsonToAvro on client_event', () => {
     expect(Buffer.from(out.finish())).toEqual(encode('client_event', { ...clientEvent(), received_at: 1_700_000_001_000 }))
   })
 
+  it('reads own fields only: an object with another prototype is left to the general path', () => {
+    const { cdn, ...rest } = JSON.parse(JSON.stringify(clientEvent({ cdn: 'akamai' }))) as Record<string, unknown>
+    const inherits = Object.assign(Object.create({ cdn }) as Record<string, unknown>, rest)
+    expect(viaCompiled(inherits)).toBeUndefined()
+    expect(viaGeneralPath(inherits)?.record).toMatchObject({ cdn: null })
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, rest)
+    expect(viaCompiled(bare)).toEqual(viaGeneralPath(bare))
+  })
+
   it('does not compile a schema with a type it does not cover (the caller keeps the general path)', () => {
     const type = avsc.Type.forSchema({ type: 'record', name: 'R', fields: [{ name: 'b', type: 'boolean' }] }, { wrapUnions: 'never' })
     if (!(type instanceof avsc.types.RecordType)) throw new Error('not a record type')
@@ -89,7 +98,7 @@ describe('compileJsonToAvro on client_event', () => {
 describe('AvroWriter', () => {
   it('writes longs as avsc does, at every width', () => {
     const long = avsc.Type.forSchema('long')
-    for (const n of [0, -0, 1, -1, 63, -64, 64, 2 ** 30 - 1, 2 ** 30, -(2 ** 30), -(2 ** 30) - 1, 2 ** 31, 1_700_000_000_123, -1_700_000_000_123, MAX_SAFE_LONG, -MAX_SAFE_LONG]) {
+    for (const n of [0, -0, 1, -1, 63, -64, 64, 2 ** 30 - 1, 2 ** 30, -(2 ** 30), -(2 ** 30) - 1, 2 ** 31, 2 ** 35 + 3, -(2 ** 35) - 3, 2 ** 49 + 12_345, 2 ** 52 + 1, 1_700_000_000_123, -1_700_000_000_123, MAX_SAFE_LONG, -MAX_SAFE_LONG]) {
       const out = new AvroWriter()
       out.begin(Buffer.alloc(0))
       out.long(n)
