@@ -12,7 +12,16 @@ export interface Migration {
   version: number
   name: string
   statements: string[]
+  /**
+   * The migration's DROP statements run only while this table still has this column (the shape the
+   * migration replaces): a process that starts while another has just rebuilt the table must not
+   * drop the new one, with whatever rows were written to it since. Declared in the file as
+   * `-- pulse:drops-only-while TABLE has COLUMN`.
+   */
+  dropsOnlyWhile?: { table: string; column: string }
 }
+
+const DROPS_ONLY_WHILE = /^-- pulse:drops-only-while (\w+) has (\w+)$/m
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url))
 
@@ -20,11 +29,16 @@ export function loadMigrations(directory: string = MIGRATIONS_DIR): Migration[] 
   return readdirSync(directory)
     .filter((file) => /^\d{3}_[a-z0-9_]+\.sql$/.test(file))
     .sort()
-    .map((file) => ({
-      version: Number(file.slice(0, 3)),
-      name: file.slice(4, -4),
-      statements: splitStatements(readFileSync(join(directory, file), 'utf8')),
-    }))
+    .map((file) => {
+      const sql = readFileSync(join(directory, file), 'utf8')
+      const guard = DROPS_ONLY_WHILE.exec(sql)
+      return {
+        version: Number(file.slice(0, 3)),
+        name: file.slice(4, -4),
+        statements: splitStatements(sql),
+        ...(guard === null ? {} : { dropsOnlyWhile: { table: guard[1] ?? '', column: guard[2] ?? '' } }),
+      }
+    })
 }
 
 /** Splits a SQL file on semicolons that end a line; comment lines are dropped. */
@@ -78,7 +92,9 @@ export async function migrate(client: ClickHouseClient, database: string, migrat
       report.alreadyApplied.push(label)
       continue
     }
+    const skipDrops = migration.dropsOnlyWhile !== undefined && !(await hasColumn(client, database, migration.dropsOnlyWhile))
     for (const statement of steps[index]?.statements ?? []) {
+      if (skipDrops && statement.startsWith('DROP ')) continue
       await client.command({ query: statement.replaceAll('{database}', database) })
     }
     await client.insert({
@@ -105,6 +121,16 @@ async function requireForegroundInserts(client: ClickHouseClient, cluster: strin
     `--clickhouse-cluster ${cluster} needs distributed_foreground_insert = 1 in the ClickHouse user's profile ` +
       '(inserts through Distributed tables must be acknowledged by the shards); it is ' + String(value),
   )
+}
+
+async function hasColumn(client: ClickHouseClient, database: string, guard: { table: string; column: string }): Promise<boolean> {
+  const result = await client.query({
+    query: 'SELECT count() AS n FROM system.columns WHERE database = {database:String} AND table = {table:String} AND name = {column:String}',
+    query_params: { database, table: guard.table, column: guard.column },
+    format: 'JSONEachRow',
+  })
+  const rows = await result.json<{ n: number | string }>()
+  return Number(rows[0]?.n ?? 0) > 0
 }
 
 async function appliedVersions(client: ClickHouseClient, database: string): Promise<Set<number>> {

@@ -21,6 +21,9 @@
 -- EXISTS / IF NOT EXISTS), and a re-run of 004 and 006 after this one finds the tables and views
 -- and leaves them be. The writer's DROP grants are for these four names only
 -- (infra/clickhouse/users.d/pulse.xml).
+-- Processors that start together all migrate: once one has rebuilt qoe_1m, the others find it
+-- without title_id and skip the drops (sinks/clickhouse/migrate.ts), so none drops the new tables.
+-- pulse:drops-only-while qoe_1m has title_id
 DROP VIEW IF EXISTS {database}.qoe_1m_v;
 
 DROP VIEW IF EXISTS {database}.engagement_1m_v;

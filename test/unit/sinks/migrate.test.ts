@@ -63,6 +63,13 @@ describe('loadMigrations from a directory', () => {
 describe('the shipped migrations', () => {
   const migrations = loadMigrations()
 
+  it('drop the per-minute tables of 012 only while they still have the title (processors starting together must not drop the rebuilt ones)', () => {
+    const coarse = migrations.find((migration) => migration.version === 12)
+    expect(coarse?.dropsOnlyWhile).toEqual({ table: 'qoe_1m', column: 'title_id' })
+    expect(coarse?.statements.filter((statement) => statement.startsWith('DROP ')).length).toBe(4)
+    expect(migrations.filter((migration) => migration.version !== 12).every((migration) => migration.dropsOnlyWhile === undefined)).toBe(true)
+  })
+
   it('are numbered 1, 2, 3, ... without gaps or repeats, in order', () => {
     expect(migrations.length).toBeGreaterThan(0)
     expect(migrations.map((migration) => migration.version)).toEqual(migrations.map((_, index) => index + 1))
