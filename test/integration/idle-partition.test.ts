@@ -11,7 +11,9 @@ import { kinesisPipeline, startProcessor } from '../helpers/pipeline.ts'
 
 describe('an idle partition', () => {
   it('times out its open sessions by the clock once it has been quiet for the idle timeout', async () => {
-    const pipeline = await kinesisPipeline({ processing: { idleTimeoutMs: 1000, sessionTimeoutMs: 1000 } })
+    // 10 s windows: a minute window may close up to 65 s after the events (its end plus the
+    // out-of-orderness), longer than the poll waits; a 10 s one closes within ~15 s.
+    const pipeline = await kinesisPipeline({ processing: { idleTimeoutMs: 1000, sessionTimeoutMs: 1000, windowSeconds: 10 } })
     const now = Date.now()
     const playback = randomUUID()
     const base: Partial<ClientEvent> = { playback_id: playback, app_session_id: 'app-idle', exit_reason: null, error_code: null, duration_ms: null }
