@@ -44,8 +44,22 @@ export class ClickHouseSink implements Sink {
     return this.writable
   }
 
+  /**
+   * Brings the schema up to date. Every statement is idempotent, so a transient failure (a server
+   * starting or busy: the embedded interface answers TOO_MANY_SIMULTANEOUS_QUERIES while other
+   * processors write) is retried like an insert; a misconfiguration ends the start with its reason.
+   */
   async start(): Promise<MigrationReport> {
-    return migrate(this.clickhouse.client, this.options.database, undefined, { cluster: this.clickhouse.cluster })
+    return retry(() => migrate(this.clickhouse.client, this.options.database, undefined, { cluster: this.clickhouse.cluster }), {
+      ...this.retry,
+      retriable: (error) => classifyInsertError(error) === 'transient',
+      cause: retryCause,
+      onRetry: (error, attempt) => {
+        this.options.metrics.retries.inc({ cause: retryCause(error) })
+        if (worthLogging(attempt)) this.options.logger.warn({ attempt, err: errorMessage(error) }, 'preparing the ClickHouse schema failed; retrying')
+      },
+      ...(this.options.signal === undefined ? {} : { signal: this.options.signal }),
+    })
   }
 
   async healthcheck(): Promise<boolean> {
