@@ -165,7 +165,7 @@ export class LeaseCoordinator {
     const { table, workerId, metrics } = this.options
     const leases = await table.list()
     const now = Date.now()
-    observe(this.seen, leases, now)
+    observe(this.seen, leases, now, this.options.renewIntervalMs)
     this.expiresAt = nextExpiry(leases, this.seen, workerId, now, this.options.leaseDurationMs)
     const plan = planRound({ leases, me: workerId, held: new Set(this.held.keys()), seen: this.seen, nowMs: now, leaseDurationMs: this.options.leaseDurationMs, exclusive: this.options.exclusive })
     metrics.waitingOnParents.set(plan.waitingOnParents)
@@ -181,8 +181,10 @@ export class LeaseCoordinator {
       const taken = await this.options.table.take(lease, this.workerId)
       this.held.set(lease.key, { counter: taken.counter, fence: taken.counter, queue: Promise.resolve(), handingOverTo: undefined })
     } catch (error) {
-      if (error instanceof LeaseLostError) return // another worker was quicker
-      throw error
+      if (!(error instanceof LeaseLostError)) throw error
+      // Another worker was quicker: scan again at once, for another of the leases still to take.
+      this.expiresAt = Date.now()
+      return
     }
     // A lease handed over arrives already in this worker's name: that is the end of a steal.
     const event = lease.owner === '' ? 'taken' : lease.owner === this.workerId ? 'stolen' : 'taken_expired'

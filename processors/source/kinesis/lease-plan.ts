@@ -3,7 +3,7 @@
 // most loaded worker for. Pure, so the spread rules are tested without DynamoDB.
 import { leaseKey, type Lease } from './lease-table.ts'
 
-/** When this worker first saw a lease's current counter: expiry is judged on its own clock (no clock sync needed). */
+/** Since when a lease's current counter stands, on this worker's clock: its expiry is that plus the lease duration. */
 export interface Observation {
   counter: number
   sinceMs: number
@@ -100,10 +100,19 @@ export function nextExpiry(leases: readonly Lease[], seen: ReadonlyMap<string, O
   return next
 }
 
-/** Records when each lease's counter was first seen at its current value. */
-export function observe(seen: Map<string, Observation>, leases: readonly Lease[], nowMs: number): void {
+/**
+ * Records since when each lease's counter stands. That is its owner's renewal time (the lease then
+ * expires a lease duration after its last renewal, so a dead worker's shards move within the lease
+ * duration of its death, where counting from first sight added up to a scan interval), but never
+ * earlier than one renew interval before this worker first saw the counter, nor later than that sight:
+ * the scans come every renew interval, so on synchronised clocks the renewal is always inside that
+ * bound, and a clock far off only moves expiry by a renew interval. A live owner renews within a
+ * renew interval, and the duration is at least two of them (config.ts), so it is never judged expired.
+ */
+export function observe(seen: Map<string, Observation>, leases: readonly Lease[], nowMs: number, renewIntervalMs: number): void {
   for (const lease of leases) {
     const before = seen.get(lease.key)
-    if (before === undefined || before.counter !== lease.counter) seen.set(lease.key, { counter: lease.counter, sinceMs: nowMs })
+    if (before !== undefined && before.counter === lease.counter) continue
+    seen.set(lease.key, { counter: lease.counter, sinceMs: Math.min(nowMs, Math.max(lease.renewedAt, nowMs - renewIntervalMs)) })
   }
 }

@@ -26,7 +26,7 @@ export interface Lease {
   /** Empty when nobody holds it. */
   owner: string
   counter: number
-  /** When its owner last renewed it (the owner's clock; for people, not for expiry). */
+  /** When its owner last renewed it, on the owner's clock: others count its expiry from here (lease-plan.ts, observe). */
   renewedAt: number
   finished: boolean
   /** A worker that asked the owner to hand the lease over (a steal towards an even spread). */

@@ -30,16 +30,30 @@ describe('planRound', () => {
     expect(plan(three).take.map((item) => item.shard)).toEqual(['x', 'y'])
   })
 
-  it('treats a lease as expired only after its counter stood still for the lease duration on this clock', () => {
-    const stale = lease('0', 'dead', { counter: 7 })
+  it('treats a lease as expired a lease duration after its owner renewed it', () => {
+    const stale = lease('0', 'dead', { counter: 7, renewedAt: 800 })
     const seen = new Map<string, Observation>()
-    observe(seen, [stale], 1000)
-    expect(plan([stale], { seen, nowMs: 3999 }).take).toEqual([])
-    expect(plan([stale], { seen, nowMs: 4000 }).take).toHaveLength(1)
+    observe(seen, [stale], 1000, 500)
+    expect(plan([stale], { seen, nowMs: 3799 }).take).toEqual([])
+    expect(plan([stale], { seen, nowMs: 3800 }).take).toHaveLength(1)
     // A renewal (new counter) restarts the clock.
-    const renewed = { ...stale, counter: 8 }
-    observe(seen, [renewed], 3500)
-    expect(plan([renewed], { seen, nowMs: 4000 }).take).toEqual([])
+    const renewed = { ...stale, counter: 8, renewedAt: 3500 }
+    observe(seen, [renewed], 3600, 500)
+    expect(plan([renewed], { seen, nowMs: 6499 }).take).toEqual([])
+    expect(plan([renewed], { seen, nowMs: 6500 }).take).toHaveLength(1)
+  })
+
+  it('counts from no earlier than a renew interval before first sight, and no later than it, whatever the owner\'s clock says', () => {
+    const seen = new Map<string, Observation>()
+    // Renewed long ago by the owner's clock (or a clock far behind): a renew interval before first sight.
+    observe(seen, [lease('old', 'dead', { renewedAt: 10 })], 5000, 500)
+    expect(seen.get('s/old')?.sinceMs).toBe(4500)
+    // Renewed "in the future" (the owner's clock ahead): from first sight.
+    observe(seen, [lease('ahead', 'a', { renewedAt: 9000 })], 5000, 500)
+    expect(seen.get('s/ahead')?.sinceMs).toBe(5000)
+    // The same counter seen again keeps its first reckoning.
+    observe(seen, [lease('old', 'dead', { renewedAt: 10 })], 6000, 500)
+    expect(seen.get('s/old')?.sinceMs).toBe(4500)
   })
 
   it('steals one lease from the most loaded worker, and only above its share', () => {
@@ -93,11 +107,12 @@ describe('planRound over several streams', () => {
 describe('nextExpiry', () => {
   it('is when the soonest lease of another worker expires on this clock, if still ahead', () => {
     const seen = new Map<string, Observation>()
-    const [early, late, mine, free, moved] = [lease('0', 'a'), lease('1', 'b'), lease('2', 'me'), lease('3', ''), lease('4', 'a')]
-    observe(seen, [early, late, mine, free, moved], 1000)
-    observe(seen, [{ ...late, counter: 2 }], 1500)
+    const at = { renewedAt: 1000 }
+    const [early, late, mine, free, moved] = [lease('0', 'a', at), lease('1', 'b', at), lease('2', 'me', at), lease('3', '', at), lease('4', 'a', at)]
+    observe(seen, [early, late, mine, free, moved], 1000, 500)
+    observe(seen, [{ ...late, counter: 2, renewedAt: 1500 }], 1600, 500)
     // 'moved' was renewed since it was seen: its observation no longer counts.
-    const now = [early, { ...late, counter: 2 }, mine, free, { ...moved, counter: 5 }]
+    const now = [early, { ...late, counter: 2, renewedAt: 1500 }, mine, free, { ...moved, counter: 5 }]
     expect(nextExpiry(now, seen, 'me', 2000, 3000)).toBe(4000)
     expect(nextExpiry(now, seen, 'me', 4000, 3000)).toBe(4500)
     // An expiry already past (a lease left for another worker to take) never makes the loop spin.
