@@ -178,6 +178,12 @@ export const configSchema = z
     path: ['producer', 'wireFormat'],
     message: 'the confluent wire format needs a schema registry (--schema-registry-url)',
   })
+  // A consumer name asks for enhanced fan-out; read from Kafka it would be ignored, and the user
+  // would believe they had the dedicated throughput they asked for.
+  .refine((config) => config.source === 'kinesis' || config.kinesis.consumer === undefined, {
+    path: ['kinesis', 'consumer'],
+    message: 'enhanced fan-out (--kinesis-consumer) reads Kinesis; it does nothing with --source kafka',
+  })
 
 export type Config = z.infer<typeof configSchema>
 export type ConfigInput = z.input<typeof configSchema>

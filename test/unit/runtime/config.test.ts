@@ -145,6 +145,7 @@ describe('precedence', () => {
     expect(loadConfig({ flags: { 'kinesis-consumer': 'from-flag', 'kinesis-subscription-renew-ms': '5000' } }).kinesis).toMatchObject({ consumer: 'from-flag', fanoutHttp1: false, subscriptionRenewMs: 5000 })
     expect(configError({ flags: { 'kinesis-subscription-renew-ms': '300000' } }).message).toMatch(/^invalid setting kinesis\.subscriptionRenewMs \(--kinesis-subscription-renew-ms, PULSE_KINESIS_SUBSCRIPTION_RENEW_MS\)/)
     expect(configError({ flags: { 'kinesis-consumer': 'no spaces' } }).message).toMatch(/kinesis\.consumer/)
+    expect(configError({ flags: { source: 'kafka', 'kinesis-consumer': 'pulse' } }).message).toMatch(/kinesis\.consumer.*does nothing with --source kafka/)
   })
 
   it('refuses a lease renewed less than twice per lease duration', () => {
