@@ -2,6 +2,7 @@
 // Progress goes to stderr; stdout carries only the lines a person or script wants to copy.
 import { parseArgs } from 'node:util'
 import { kafkaStatus, startKafka, stopKafka, type KafkaBrokerOptions } from './broker.ts'
+import { parsePort, runCli } from '../cli-main.ts'
 
 const USAGE = `usage: tsx infra/kafka/cli.ts up|down|status [--port N] [--controller-port N] [--data-dir DIR]
   port: --port, else env PULSE_KAFKA_PORT, else 9092; the controller listens on port+1 unless given.`
@@ -46,13 +47,6 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function parsePort(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined || raw === '') return undefined
-  const port = Number(raw)
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${name} must be a port number (1-65535), got '${raw}'`)
-  return port
-}
-
 async function up(options: KafkaBrokerOptions): Promise<number> {
   const broker = await startKafka(options)
   const how = broker.reused ? 'already running' : `started in ${(broker.readyAfterMs / 1000).toFixed(1)} s`
@@ -81,12 +75,4 @@ async function status(options: KafkaBrokerOptions): Promise<number> {
   return s.ready ? 0 : 1
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error))
-    process.exitCode = 1
-  },
-)
+runCli(main)

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ensureSchemaRegistry } from './build.ts'
 import { startSchemaRegistry } from './registry.ts'
+import { parsePort, runCli } from '../cli-main.ts'
 
 const USAGE = 'usage: tsx infra/schema-registry/cli.ts build | run [--port N] [--data-dir DIR]'
 
@@ -21,7 +22,7 @@ async function main(argv: readonly string[]): Promise<number> {
       console.log((await ensureSchemaRegistry({ log })).runner)
       return 0
     case 'run':
-      return run(values.port === undefined ? 0 : Number(values.port), values['data-dir'] ?? (await mkdtemp(path.join(tmpdir(), 'pulse-registry-'))))
+      return run(parsePort('--port', values.port, true) ?? 0, values['data-dir'] ?? (await mkdtemp(path.join(tmpdir(), 'pulse-registry-'))))
     default:
       console.error(USAGE)
       return 1
@@ -29,7 +30,6 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function run(port: number, dataDir: string): Promise<number> {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${String(port)}`)
   const started = Date.now()
   const registry = await startSchemaRegistry({ port, dataDir, log })
   console.log(`Apicurio Registry ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${registry.url} (log: ${registry.logFile})`)
@@ -39,12 +39,4 @@ async function run(port: number, dataDir: string): Promise<number> {
   return 0
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error))
-    process.exitCode = 1
-  },
-)
+runCli(main)
