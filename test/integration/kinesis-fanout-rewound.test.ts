@@ -1,7 +1,6 @@
 // A fan-out subscription from a checkpoint the shard no longer holds (the embedded emulator restored
 // from an older copy rewinds its history). kinesis-mock does not refuse it as AWS would: it streams
 // the shard from its oldest record, so the reader must drop what the checkpoint already covers.
-import { CreateStreamCommand, PutRecordCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis'
 import { describe, expect, inject, it, onTestFinished } from 'vitest'
 import type { SourceBatch } from '../../pipeline/source.ts'
 import { createFanOutClient } from '../../processors/source/kinesis/client.ts'
@@ -10,20 +9,13 @@ import { fanOutRead } from '../../processors/source/kinesis/fanout-shard.ts'
 import { createSubscriptionMetrics } from '../../processors/source/kinesis/subscription-metrics.ts'
 import { createSourceMetrics } from '../../processors/source/metrics.ts'
 import { createRegistry } from '../../runtime/metrics.ts'
-import { kinesisClient, pollUntil, testLogger, uniqueName } from '../helpers/services.ts'
+import { kinesisClient, pollUntil, testLogger } from '../helpers/services.ts'
+import { rewoundShard } from '../helpers/rewound-shard.ts'
 
 describe('a fan-out subscription after a checkpoint the shard no longer holds', () => {
   it('hands over only the records newer than the checkpoint', async () => {
     const client = kinesisClient()
-    const stream = uniqueName('fanout-rewound').replaceAll('_', '-')
-    await client.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }))
-    await waitUntilStreamExists({ client, maxWaitTime: 60 }, { StreamName: stream })
-    const put = async (text: string): Promise<string> => (await client.send(new PutRecordCommand({ StreamName: stream, PartitionKey: 'k', Data: Buffer.from(text) }))).SequenceNumber ?? ''
-    for (const text of ['old-1', 'old-2']) await put(text)
-    const checkpoint = await put('old-3')
-    // Just past the last record: the shape of a real sequence number, held by no record.
-    const missing = (BigInt(checkpoint) + 1n).toString()
-    for (const text of ['new-1', 'new-2']) await put(text)
+    const { stream, shardId, missing, newer, put } = await rewoundShard(client, 'fanout-rewound')
 
     const abort = new AbortController()
     const consumerArn = await ensureConsumer({ client, stream, consumerName: 'rewound', signal: abort.signal })
@@ -33,7 +25,7 @@ describe('a fan-out subscription after a checkpoint the shard no longer holds', 
     const read = fanOutRead({ client: subscriber, consumerArns: new Map([[stream, consumerArn]]), renewAfterMs: 60_000, isClosed: () => false, subscriptions: createSubscriptionMetrics(registry) })
     const handed: string[] = []
     const reading = read({
-      client, stream, shardId: 'shardId-000000000000', after: missing, pollIntervalMs: 50, maxRecordsPerCall: 100,
+      client, stream, shardId, after: missing, pollIntervalMs: 50, maxRecordsPerCall: 100,
       handler: (batch: SourceBatch) => {
         handed.push(...batch.records.map((record) => record.data.toString()))
         return Promise.resolve()
@@ -45,6 +37,6 @@ describe('a fan-out subscription after a checkpoint the shard no longer holds', 
     await pollUntil(() => Promise.resolve(handed.length), (n) => n >= 3, { what: 'a record put while subscribed', timeoutMs: 30_000 })
     abort.abort()
     expect(await reading).toBe('stopped')
-    expect(handed).toEqual(['new-1', 'new-2', 'new-3'])
+    expect(handed).toEqual([...newer, 'new-3'])
   })
 })
