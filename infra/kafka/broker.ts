@@ -28,6 +28,7 @@ import {
   tailFile,
   writePidFile,
 } from './process.ts'
+import { guardRequestQueueTimer } from '../../processors/source/kafka/request-queue-fix.ts'
 
 export { ensureKafkaJars, type KafkaJarOptions } from './jars.ts'
 export { KAFKA_VERSION } from './paths.ts'
@@ -354,6 +355,9 @@ async function waitUntilReady(r: Resolved, isAlive: () => Promise<boolean>, exit
  * in the list has finished KRaft registration, not just opened its socket.
  */
 async function probeBroker(brokers: string): Promise<boolean> {
+  // The same kafkajs fix Pulse's own clients get: without it every probe re-arms a negative timer
+  // and Node prints a TimeoutNegativeWarning in every process that starts a broker.
+  guardRequestQueueTimer()
   const kafka = new Kafka({
     clientId: 'pulse-kafka-probe',
     brokers: [brokers],
