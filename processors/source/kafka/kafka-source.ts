@@ -43,10 +43,14 @@ export interface KafkaSourceOptions {
 }
 
 import { fetchSizes } from './fetch-size.ts'
+import { isBrokerOutage } from './broker-outage.ts'
 
 const PREPARE_RETRY_MS = 2000
 /** A batch the pipeline has not taken within this long is waited for with its partition paused. */
 const QUICK_MS = 20
+/** Waits between attempts to start a consumer the brokers crashed: 1 s more each time, at most 10 s. */
+const RESTART_MS = 1000
+const RESTART_MAX_MS = 10_000
 
 export class KafkaSource implements Source {
   readonly name = 'kafka'
@@ -97,8 +101,11 @@ export class KafkaSource implements Source {
     this.consumer.on(events.CRASH, (event) => {
       this.consumerUp = false
       options.logger.error({ err: errorMessage(event.payload.error), restart: event.payload.restart }, 'Kafka consumer crashed')
-      // kafkajs restarts the consumer itself after a retriable crash; otherwise it has stopped for good.
-      if (!event.payload.restart && !this.stopping) this.fail(event.payload.error)
+      // kafkajs restarts the consumer itself after a retriable crash; otherwise it has stopped for good,
+      // and Pulse starts it again when the brokers were away (broker-outage.ts), or fails.
+      if (event.payload.restart || this.stopping) return
+      if (isBrokerOutage(event.payload.error)) void this.restartConsumer()
+      else this.fail(event.payload.error)
     })
   }
 
@@ -117,10 +124,41 @@ export class KafkaSource implements Source {
     await ensureTopics(this.admin, this.options.topics, this.options.partitions, this.options.logger)
     await this.consumer.connect()
     await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true })
+    await this.runConsumer()
+    this.lagTimer = setInterval(() => void this.updateLag(), this.options.lagIntervalMs ?? 2000)
+  }
+
+  private runConsumer(): Promise<void> {
     // autoCommit off: the flusher commits. eachBatchAutoResolve off: a batch's offsets are resolved
     // (the fetch position moves past them) only once the pipeline has taken them.
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: (payload) => this.eachBatch(payload) })
-    this.lagTimer = setInterval(() => void this.updateLag(), this.options.lagIntervalMs ?? 2000)
+    return this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: (payload) => this.eachBatch(payload) })
+  }
+
+  /** Read through a call, so the compiler does not narrow it from the loop condition. */
+  private givenUp(): boolean {
+    return this.stopping || this.failed
+  }
+
+  /**
+   * After a crash the brokers caused: kafkajs has disconnected the consumer (keeping its
+   * subscription), so connect and run it again until the brokers answer. Rejoining goes through the
+   * rejoin hooks like any rebalance: what is held is flushed first, and the fence keeps a stale
+   * generation from committing.
+   */
+  private async restartConsumer(): Promise<void> {
+    for (let attempt = 1; !this.givenUp(); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(RESTART_MAX_MS, RESTART_MS * attempt)))
+      if (this.givenUp()) return
+      try {
+        this.options.metrics.retries.inc({ cause: 'kafka_consumer_restart' })
+        await this.consumer.connect()
+        await this.runConsumer()
+        this.options.logger.warn({ attempt }, 'Kafka consumer started again after the brokers were away')
+        return
+      } catch (error) {
+        if (worthLogging(attempt)) this.options.logger.warn({ attempt, err: errorMessage(error) }, 'starting the Kafka consumer again failed; retrying')
+      }
+    }
   }
 
   /** The checkpoint store the flusher must write through: every write is checked against the partition's claims. */
