@@ -16,6 +16,11 @@ import { encodeBlock } from './encode/block-encoder.ts'
 import { insertFormatFor, sendInsert } from './insert-sender.ts'
 import { randomUUID } from 'node:crypto'
 
+/** Attempts at the schema while tables seem missing: long enough for another processor's migration to finish. */
+const MIGRATION_RACE_RETRIES = 8
+/** UNKNOWN_IDENTIFIER, UNKNOWN_TABLE, UNKNOWN_DATABASE: what a half-migrated database answers (a wrong password still fails at once). */
+const MISSING_OBJECT_CODES = new Set([47, 60, 81])
+
 export interface SinkOptions {
   database: string
   metrics: SinkMetrics
@@ -47,12 +52,18 @@ export class ClickHouseSink implements Sink {
   /**
    * Brings the schema up to date. Every statement is idempotent, so a transient failure (a server
    * starting or busy: the embedded interface answers TOO_MANY_SIMULTANEOUS_QUERIES while other
-   * processors write) is retried like an insert; a misconfiguration ends the start with its reason.
+   * processors write) is retried like an insert. A missing table is retried a few times too: a
+   * processor started beside others on a fresh database meets tables another one is creating or
+   * replacing (012 drops and creates qoe_1m). A misconfiguration that lasts ends the start.
    */
   async start(): Promise<MigrationReport> {
+    let missing = 0
     return retry(() => migrate(this.clickhouse.client, this.options.database, undefined, { cluster: this.clickhouse.cluster }), {
       ...this.retry,
-      retriable: (error) => classifyInsertError(error) === 'transient',
+      retriable: (error) => {
+        if (classifyInsertError(error) === 'transient') return true
+        return MISSING_OBJECT_CODES.has(clickHouseCode(error) ?? 0) && ++missing <= MIGRATION_RACE_RETRIES
+      },
       cause: retryCause,
       onRetry: (error, attempt) => {
         this.options.metrics.retries.inc({ cause: retryCause(error) })

@@ -37,4 +37,22 @@ describe('ClickHouse sink start', () => {
       await clickhouse.close()
     }
   })
+
+  it('lets processors that start together on a fresh database all finish the migrations', async () => {
+    const server = await serveClickHouse(16)
+    const database = uniqueName('sink_race')
+    const clients = [0, 1, 2].map(() => connectClickHouse({ url: server.url, dataDir: '', username: 'default', password: '' }))
+    try {
+      const sinks = clients.map((clickhouse) => new ClickHouseSink(clickhouse, { database, metrics: createSinkMetrics(createRegistry()), logger: testLogger().logger, retry: { initialDelayMs: 50, maxDelayMs: 500 } }))
+      const reports = await Promise.all(sinks.map((sink) => sink.start()))
+      // Between them every migration was applied, and each ended with the whole schema.
+      const applied = new Set(reports.flatMap((report) => [...report.applied, ...report.alreadyApplied]))
+      expect(applied.size).toBe(reports[0] === undefined ? 0 : reports[0].applied.length + reports[0].alreadyApplied.length)
+      const { clickhouse } = embeddedClickHouse()
+      const tables = await clickhouse.client.query({ query: `SELECT count() AS n FROM system.tables WHERE database = '${database}' AND name IN ('qoe_1m', 'engagement_1m', 'client_events', 'checkpoints')`, format: 'JSONEachRow' })
+      expect(Number((await tables.json<{ n: string }>())[0]?.n)).toBe(4)
+    } finally {
+      await Promise.all(clients.map((clickhouse) => clickhouse.close()))
+    }
+  })
 })
