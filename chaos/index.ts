@@ -5,7 +5,7 @@
 //
 //   npm run chaos                                         all scenarios, default workload
 //   npm run chaos -- --events 50000 --flows 10000 --only kafka-kills,zombie --no-write
-//   npm run chaos -- --seed 3 --outage-seconds 10 --kills 30
+//   npm run chaos -- --seed 3 --outage-seconds 10 --kills 30 --batch-rows 500
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { machine, notes, table, writeSection } from './report.ts'
@@ -19,6 +19,7 @@ const { values: flags } = parseArgs({
     seed: { type: 'string' },
     only: { type: 'string' },
     kills: { type: 'string' },
+    'batch-rows': { type: 'string' },
     'outage-seconds': { type: 'string' },
     'no-write': { type: 'boolean' },
   },
@@ -48,6 +49,7 @@ async function main(): Promise<number> {
     flows: numberFlag('flows', flags.flows, DEFAULTS.flows),
     seed: numberFlag('seed', flags.seed, DEFAULTS.seed),
     kills: numberFlag('kills', flags.kills, DEFAULTS.kills),
+    batchRows: flags['batch-rows'] === undefined ? undefined : numberFlag('batch-rows', flags['batch-rows'], 0),
     outageMs: numberFlag('outage-seconds', flags['outage-seconds'], DEFAULTS.outageMs / 1000) * 1000,
   }
   const names = scenarios(flags.only)

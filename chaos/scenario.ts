@@ -22,7 +22,7 @@ interface Spec {
 const SPECS: Record<ScenarioName, Spec> = {
   'kafka-kills': { inject: kills, extraArgs: [], expectDuplicates: false },
   // Without insert deduplication tokens a block replayed after a kill lands twice: proof the harness sees it.
-  'negative-control': { inject: kills, extraArgs: ['--no-dedup'], expectDuplicates: true },
+  'negative-control': { inject: kills, extraArgs: ['--no-dedup', '--dedup-horizon-ms', '0'], expectDuplicates: true },
   'broker-restarts': { inject: brokerRestarts, extraArgs: [], expectDuplicates: false },
   'clickhouse-outage': { inject: clickhouseOutage, extraArgs: [], expectDuplicates: false },
   zombie: { inject: zombie, extraArgs: [], expectDuplicates: false },
@@ -55,7 +55,7 @@ export async function runScenario(env: ChaosEnv, name: ScenarioName, options: Ch
     database,
     sessionTimeoutMs: options.sessionTimeoutMs,
     runDir: env.runDir,
-    extraArgs: spec.extraArgs,
+    extraArgs: [...spec.extraArgs, ...(options.batchRows === undefined ? [] : ['--batch-rows', String(options.batchRows), '--flush-interval-ms', '200'])],
   })
   const target = options.events + options.flows
   const progress = new Progress(env.clickhouse.client, database, target, options.stallMs, () => {

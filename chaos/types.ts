@@ -20,6 +20,8 @@ export interface ChaosOptions {
   sessionTimeoutMs: number
   partitions: number
   processors: number
+  /** Pulse's --batch-rows, or its default; small runs use small blocks so a kill can land between an insert and its commit. */
+  batchRows: number | undefined
   /** A drain with no new rows for this long has stalled (an outage adds its own length). */
   stallMs: number
 }
@@ -36,6 +38,7 @@ export const DEFAULTS: ChaosOptions = {
   sessionTimeoutMs: 6000,
   partitions: 4,
   processors: 3,
+  batchRows: undefined,
   stallMs: 90_000,
 }
 
