@@ -28,6 +28,7 @@ export async function kills(ctx: FaultContext): Promise<string> {
     }
     const index = slot
     await ctx.fleet.kill(index)
+    ctx.injected.count++
     ctx.progress.faultEnded()
     const delay = ctx.rng.between(200, 2000)
     restarts.push(sleep(delay).then(() => ctx.fleet.start(index)))
@@ -43,6 +44,7 @@ export async function brokerRestarts(ctx: FaultContext): Promise<string> {
     await ctx.progress.until(at)
     const stoppedAt = Date.now()
     await ctx.env.broker.stop()
+    ctx.injected.count++
     const pause = ctx.rng.between(1000, 4000)
     // No rows can arrive while the broker is away, and the group needs a session to settle after.
     ctx.progress.extendStall(pause + 60_000)
@@ -59,6 +61,7 @@ export async function clickhouseOutage(ctx: FaultContext): Promise<string> {
   await ctx.progress.until(0.2 + ctx.rng.next() * 0.3)
   const stoppedAt = Date.now()
   await ctx.env.clickhouse.stop()
+  ctx.injected.count++
   ctx.progress.extendStall(ctx.options.outageMs + 60_000)
   await sleep(ctx.options.outageMs)
   await ctx.env.clickhouse.start()
@@ -77,6 +80,7 @@ export async function zombie(ctx: FaultContext): Promise<string> {
   await ctx.progress.until(0.2 + ctx.rng.next() * 0.2)
   const slot = liveSlot(ctx) ?? 0
   ctx.fleet.signal(slot, 'SIGSTOP')
+  ctx.injected.count++
   const stoppedAt = Date.now()
   await sleep(2 * ctx.options.sessionTimeoutMs)
   // The others have taken its partitions over once rows grow again after the session expired.

@@ -63,7 +63,7 @@ export async function runScenario(env: ChaosEnv, name: ScenarioName, options: Ch
     fleet.restartDead()
   })
   const notes: string[] = []
-  const ctx: FaultContext = { env, options, fleet, progress, rng: seededRng(options.seed ^ hash(name)), notes }
+  const ctx: FaultContext = { env, options, fleet, progress, rng: seededRng(options.seed ^ hash(name)), injected: { count: 0 }, notes }
   let faults = 'none'
   try {
     for (let index = 0; index < options.processors; index++) fleet.start(index)
@@ -76,6 +76,7 @@ export async function runScenario(env: ChaosEnv, name: ScenarioName, options: Ch
       notes.push(describeError(error))
     })
   } catch (error) {
+    if (faults === 'none') faults = `${ctx.injected.count} fault(s) injected before the failure`
     notes.push(`FAILED: ${describeError(error)}`)
   } finally {
     await progress.stop()

@@ -58,6 +58,8 @@ export interface FaultContext {
   fleet: ProcessorFleet
   progress: Progress
   rng: Rng
+  /** Faults injected so far, for the report when the scenario fails before its injector returns. */
+  injected: { count: number }
   /** Free-text notes for the report (what a woken zombie did, say). */
   notes: string[]
 }
