@@ -50,13 +50,33 @@ export function peakRssOf(pid: number | undefined): number {
   }
 }
 
+/** Every fleet with live children, so an interrupted run can kill them all (killAllProcessors). */
+const fleets = new Set<ProcessorFleet>()
+
+/** SIGKILLs every processor of every fleet at once: the harness is being interrupted. */
+export function killAllProcessors(): void {
+  for (const fleet of fleets) fleet.killNow()
+}
+
 export class ProcessorFleet {
   private readonly slots: (Slot | undefined)[] = []
   private peakRss = 0
   readonly unexpected: UnexpectedExit[] = []
   readonly logs: string[] = []
 
-  constructor(private readonly settings: ProcessorSettings) {}
+  constructor(private readonly settings: ProcessorSettings) {
+    fleets.add(this)
+  }
+
+  /** SIGCONT and SIGKILL every live child without waiting (an interrupted run). */
+  killNow(): void {
+    this.slots.forEach((slot) => {
+      if (slot === undefined) return
+      slot.expected = true
+      slot.child.kill('SIGCONT')
+      slot.child.kill('SIGKILL')
+    })
+  }
 
   args(): string[] {
     const s = this.settings
@@ -164,6 +184,7 @@ export class ProcessorFleet {
       this.signal(index, 'SIGKILL')
       await this.waitExit(index)
     }
+    fleets.delete(this)
     return forced
   }
 }

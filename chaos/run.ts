@@ -8,6 +8,7 @@ import { freePort } from '../infra/ports.ts'
 import { benchTransport } from '../bench/pipelines/runner.ts'
 import { startChaosBroker } from './broker.ts'
 import { startClickHouse } from './clickhouse.ts'
+import { killAllProcessors } from './processors.ts'
 import { runScenario } from './scenario.ts'
 import type { ChaosEnv, ChaosOptions, ScenarioName, ScenarioResult } from './types.ts'
 
@@ -46,7 +47,8 @@ export async function openChaosEnv(options: ChaosOptions, log: (line: string) =>
 export async function runChaos(options: ChaosOptions, names: readonly ScenarioName[], log: (line: string) => void): Promise<ScenarioResult[]> {
   const env = await openChaosEnv(options, log)
   const interrupted = (): void => {
-    log('interrupted: stopping the ClickHouse server and the broker')
+    log('interrupted: killing the processors, stopping the ClickHouse server and the broker')
+    killAllProcessors()
     void env.close().finally(() => process.exit(130))
   }
   process.once('SIGINT', interrupted)
