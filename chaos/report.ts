@@ -21,7 +21,8 @@ export function table(results: readonly ScenarioResult[]): string {
     r.name,
     r.faults,
     `${int(r.events)} + ${int(r.flows)} flows`,
-    int(r.lost),
+    // A scenario that gave up (a stall) counts as lost what had not arrived by then.
+    r.notes.some((note) => note.startsWith('FAILED')) && r.lost > 0 ? `${int(r.lost)} (missing when it gave up)` : int(r.lost),
     int(r.duplicated),
     int(r.peakRssMiB),
     `${(r.longestRecoveryMs / 1000).toFixed(1)} s`,
