@@ -28,11 +28,16 @@ export async function readCounts(client: ClickHouseClient, database: string): Pr
   return { events, flows, deadLetters: dead.rows }
 }
 
-/** Rows visible so far (both tables), or undefined while ClickHouse or the tables are not there. */
+/**
+ * Distinct rows visible so far (both tables), or undefined while ClickHouse or the tables are not
+ * there. Distinct, not count(): a group replaying the same rows without dedup tokens grows count()
+ * forever and would never look stalled.
+ */
 export async function progressCount(client: ClickHouseClient, database: string): Promise<number | undefined> {
   try {
     const result = await client.query({
-      query: `SELECT (SELECT count() FROM ${database}.client_events) + (SELECT count() FROM ${database}.network_flows) AS n`,
+      query: `SELECT (SELECT uniqExact(event_id) FROM ${database}.client_events)
+                   + (SELECT uniqExact(source_partition, source_position, source_index) FROM ${database}.network_flows) AS n`,
       format: 'JSONEachRow',
     })
     const [row] = await result.json<{ n: string }>()
