@@ -16,6 +16,9 @@ type AssignmentRow = Omit<IpAssignment, 'effective_time'> & { effective_ms: stri
 
 const EVENT_COLUMNS = eventColumns()
 
+/** Session ids per endedSessions query: 1,000 ids of ~40 characters keep its URL near 50 KiB, far below ClickHouse's 1 MiB http_max_uri_size. */
+const ENDED_SESSIONS_PER_QUERY = 1_000
+
 export class ClickHouseStateStore implements StateStore {
   constructor(
     private readonly client: ClickHouseClient,
@@ -61,13 +64,19 @@ export class ClickHouseStateStore implements StateStore {
   }
 
   async endedSessions(ids: readonly string[]): Promise<string[]> {
-    if (ids.length === 0) return []
-    const result = await this.client.query({
-      query: `SELECT session_id FROM ${this.database}.playback_sessions FINAL WHERE ended = 1 AND session_id IN {ids:Array(String)}`,
-      query_params: { ids },
-      format: 'JSONEachRow',
-    })
-    return (await result.json<{ session_id: string }>()).map((row) => row.session_id)
+    const ended: string[] = []
+    // Query parameters travel in the URL: all of a partition's open sessions at once can pass the
+    // server's URI limit (1 MiB in ClickHouse, ~25,000 ids), which resets the request on every retry,
+    // so a restarted processor could never restore the partition. Asked in slices, it stays small.
+    for (let start = 0; start < ids.length; start += ENDED_SESSIONS_PER_QUERY) {
+      const result = await this.client.query({
+        query: `SELECT session_id FROM ${this.database}.playback_sessions FINAL WHERE ended = 1 AND session_id IN {ids:Array(String)}`,
+        query_params: { ids: ids.slice(start, start + ENDED_SESSIONS_PER_QUERY) },
+        format: 'JSONEachRow',
+      })
+      for (const row of await result.json<{ session_id: string }>()) ended.push(row.session_id)
+    }
+    return ended
   }
 }
 

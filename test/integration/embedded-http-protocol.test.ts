@@ -31,6 +31,12 @@ afterAll(async () => {
 })
 
 describe('embedded HTTP interface protocol', () => {
+  it('answers a query whose parameters make a URL of ~100 KB (the sink restores open sessions by id so)', async () => {
+    const ids = Array.from({ length: 2500 }, (_, index) => `4ce0b3c6-aa81-42f3-aaf4-${String(index).padStart(12, '0')}`)
+    const result = await reader.query({ query: 'SELECT length({ids:Array(String)}) AS n', query_params: { ids }, format: 'JSONEachRow' })
+    expect(await result.json<{ n: string }>()).toEqual([{ n: '2500' }])
+  })
+
   it('honours database from the URL, the X-ClickHouse-Database header and @clickhouse/client', async () => {
     expect((await send(engine.url, { query: `SELECT count() FROM ${name}`, database: 'pulse' })).body).toBe('3\n')
     expect((await send(engine.url, { query: `SELECT count() FROM ${name}` }, undefined, { 'x-clickhouse-database': 'pulse' })).body).toBe('3\n')

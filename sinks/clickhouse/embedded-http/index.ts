@@ -48,10 +48,17 @@ interface Context {
   logger: Logger
 }
 
+/** ClickHouse's default http_max_uri_size. */
+const MAX_URI_BYTES = 1024 * 1024
+
 export async function serveEmbeddedClickHouse(connection: ChdbConnection, port: number, logger: Logger, options: EmbeddedHttpOptions = {}): Promise<EmbeddedHttpServer> {
   const users = httpUsers()
   const context: Context = { path: connection.chdb.session.path, users, limits: interfaceLimits(users), options, active: { count: 0 }, logger }
-  const server = createServer((request, response) => {
+  // Query parameters travel in the URL (@clickhouse/client puts every query_params there), so a URL
+  // is as long as its parameters: restoring a partition's open sessions sends thousands of ids. Node's
+  // default 16 KiB header limit reset such a request (ECONNRESET, retried forever by the sink);
+  // ClickHouse's own http_max_uri_size is 1 MiB.
+  const server = createServer({ maxHeaderSize: MAX_URI_BYTES }, (request, response) => {
     handle(context, request, response).catch((error: unknown) => {
       const answer = asClickHouseError(error)
       if (httpStatusIsServerFault(answer)) logger.warn({ code: answer.code, err: answer.message }, 'query interface request failed')

@@ -1,0 +1,96 @@
+// The faults, each injected at moments drawn from the run's seed. A moment is a fraction of the drain
+// (rows visible / rows produced) plus a seeded jitter, so every fault lands while rows are moving
+// however fast this machine drains, and the next fault waits for progress after the last.
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Rng } from './seeded.ts'
+import type { FaultContext } from './types.ts'
+
+/** `count` sorted fractions of the drain in [from, to]. */
+export function moments(rng: Rng, count: number, from: number, to: number): number[] {
+  return Array.from({ length: count }, () => from + rng.next() * (to - from)).sort((a, b) => a - b)
+}
+
+function liveSlot(ctx: FaultContext): number | undefined {
+  const live = Array.from({ length: ctx.options.processors }, (_, index) => index).filter((index) => ctx.fleet.alive(index))
+  return live[ctx.rng.between(0, live.length - 1)]
+}
+
+/** SIGKILL a live processor at each moment; each comes back after a seeded 0.2–2 s, without blocking the next kill. */
+export async function kills(ctx: FaultContext): Promise<string> {
+  const restarts: Promise<void>[] = []
+  for (const at of moments(ctx.rng, ctx.options.kills, 0.03, 0.9)) {
+    await ctx.progress.until(at)
+    await sleep(ctx.rng.between(0, 500))
+    let slot = liveSlot(ctx)
+    while (slot === undefined) {
+      await sleep(100) // every member is between its kill and its restart
+      slot = liveSlot(ctx)
+    }
+    const index = slot
+    await ctx.fleet.kill(index)
+    ctx.injected.count++
+    ctx.progress.faultEnded()
+    const delay = ctx.rng.between(200, 2000)
+    restarts.push(sleep(delay).then(() => ctx.fleet.start(index)))
+  }
+  await Promise.all(restarts)
+  return `${ctx.options.kills} SIGKILLs of ${ctx.options.processors} processors`
+}
+
+/** Stop the broker (SIGTERM, a clean shutdown) for a seeded 1–4 s at each moment, then start it on the same ports and data. */
+export async function brokerRestarts(ctx: FaultContext): Promise<string> {
+  let down = 0
+  for (const at of moments(ctx.rng, ctx.options.brokerRestarts, 0.05, 0.85)) {
+    await ctx.progress.until(at)
+    const stoppedAt = Date.now()
+    await ctx.env.broker.stop()
+    ctx.injected.count++
+    const pause = ctx.rng.between(1000, 4000)
+    // No rows can arrive while the broker is away, and the group needs a session to settle after.
+    ctx.progress.extendStall(pause + 60_000)
+    await sleep(pause)
+    await ctx.env.broker.start()
+    down = Math.max(down, Date.now() - stoppedAt)
+    ctx.progress.faultEnded()
+  }
+  return `${ctx.options.brokerRestarts} broker stop/starts (longest down ${(down / 1000).toFixed(1)} s)`
+}
+
+/** Stop the ClickHouse server process for `outageMs` once, then start it on the same port and data dir. */
+export async function clickhouseOutage(ctx: FaultContext): Promise<string> {
+  await ctx.progress.until(0.2 + ctx.rng.next() * 0.3)
+  const stoppedAt = Date.now()
+  await ctx.env.clickhouse.stop()
+  ctx.injected.count++
+  ctx.progress.extendStall(ctx.options.outageMs + 60_000)
+  await sleep(ctx.options.outageMs)
+  await ctx.env.clickhouse.start()
+  const down = Date.now() - stoppedAt
+  ctx.progress.faultEnded()
+  const died = ctx.fleet.unexpected.length
+  ctx.notes.push(died === 0 ? 'every processor rode out the outage' : `${died} processor exit(s) during the outage`)
+  return `ClickHouse down ${(down / 1000).toFixed(1)} s`
+}
+
+/**
+ * SIGSTOP one processor until its session has long expired and the others have written rows past
+ * that, then SIGCONT it. Pulse fences a woken zombie out (it exits non-zero); it is then restarted.
+ */
+export async function zombie(ctx: FaultContext): Promise<string> {
+  await ctx.progress.until(0.2 + ctx.rng.next() * 0.2)
+  const slot = liveSlot(ctx) ?? 0
+  ctx.fleet.signal(slot, 'SIGSTOP')
+  ctx.injected.count++
+  const stoppedAt = Date.now()
+  await sleep(2 * ctx.options.sessionTimeoutMs)
+  // The others have taken its partitions over once rows grow again after the session expired.
+  const before = ctx.progress.current()
+  await ctx.progress.until(Math.min(1, (before + 0.02 * ctx.progress.target) / ctx.progress.target))
+  const frozen = Date.now() - stoppedAt
+  ctx.fleet.signal(slot, 'SIGCONT')
+  ctx.progress.faultEnded()
+  const exited = await ctx.fleet.waitExit(slot, 30_000)
+  ctx.notes.push(exited ? `woken zombie exited ${ctx.fleet.exitOf(slot)} (fenced out) and was restarted` : 'woken zombie kept running 30 s after SIGCONT')
+  if (exited) ctx.fleet.start(slot)
+  return `1 SIGSTOP for ${(frozen / 1000).toFixed(1)} s, then SIGCONT`
+}

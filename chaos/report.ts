@@ -1,0 +1,49 @@
+// The chaos table: printed by `npm run chaos` and written into RELIABILITY.md between its markers
+// (the rest of the file stays as it is).
+import { readFile, writeFile } from 'node:fs/promises'
+import { cpus, loadavg, totalmem } from 'node:os'
+import type { ScenarioResult } from './types.ts'
+
+const START = '<!-- chaos:start -->'
+const END = '<!-- chaos:end -->'
+
+export function machine(): string {
+  const cpu = cpus()[0]?.model ?? 'unknown'
+  const load = loadavg().map((value) => value.toFixed(2)).join(' ')
+  return `${cpus().length} CPUs (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, load average at start ${load}`
+}
+
+const int = (value: number): string => (Number.isNaN(value) ? '?' : Math.round(value).toLocaleString('en-US'))
+
+export function table(results: readonly ScenarioResult[]): string {
+  const header = ['scenario', 'faults', 'events', 'lost', 'duplicated', 'peak RSS MiB', 'longest recovery', 'result']
+  const rows = results.map((r) => [
+    r.name,
+    r.faults,
+    `${int(r.events)} + ${int(r.flows)} flows`,
+    // A scenario that gave up (a stall) counts as lost what had not arrived by then.
+    r.notes.some((note) => note.startsWith('FAILED')) && r.lost > 0 ? `${int(r.lost)} (missing when it gave up)` : int(r.lost),
+    int(r.duplicated),
+    int(r.peakRssMiB),
+    `${(r.longestRecoveryMs / 1000).toFixed(1)} s`,
+    `${r.passed ? 'PASS' : 'FAIL'} (${r.seconds.toFixed(0)} s)`,
+  ])
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')
+}
+
+export function notes(results: readonly ScenarioResult[]): string {
+  return results
+    .filter((r) => r.notes.length > 0)
+    .map((r) => `- ${r.name}: ${r.notes.join('; ')}`)
+    .join('\n')
+}
+
+export async function writeSection(path: string, body: string): Promise<void> {
+  const current = await readFile(path, 'utf8')
+  const section = `${START}\n${body.trim()}\n${END}`
+  const from = current.indexOf(START)
+  const to = current.indexOf(END)
+  const next = from !== -1 && to > from ? `${current.slice(0, from)}${section}${current.slice(to + END.length)}` : `${current.trimEnd()}\n\n${section}\n`
+  await writeFile(path, next)
+}
