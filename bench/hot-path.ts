@@ -102,7 +102,7 @@ class EncodingSink implements Sink {
 }
 
 const noCheckpoints: CheckpointStore = { load: () => Promise.resolve(new Map<string, Checkpoint>()), write: () => Promise.resolve() }
-const noState: StateStore = { assignmentsSince: () => Promise.resolve([]), clientEvents: () => Promise.resolve([]), endedSessions: () => Promise.resolve([]) }
+const noState: StateStore = { assignmentsSince: () => Promise.resolve([]), clientEvents: () => [], endedSessions: () => Promise.resolve([]) }
 
 interface RoundResult {
   cpuSeconds: number

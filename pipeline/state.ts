@@ -27,8 +27,8 @@ export interface StoredClientEvent {
 export interface StateStore {
   /** IP assignment changes written at or after `sinceIngestMs`, in effective-time order. */
   assignmentsSince(sinceIngestMs: number): Promise<IngestedAssignment[]>
-  /** The events that shape a partition's state at its committed position, in stream order. */
-  clientEvents(history: ClientEventHistory): Promise<StoredClientEvent[]>
+  /** The events that shape a partition's state at its committed position, in stream order (streamed: there can be very many). */
+  clientEvents(history: ClientEventHistory): AsyncIterable<StoredClientEvent> | Iterable<StoredClientEvent>
   /** Which of these playback sessions are already written as ended. */
   endedSessions(ids: readonly string[]): Promise<string[]>
 }

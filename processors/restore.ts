@@ -31,8 +31,11 @@ export async function restoreClientPartition(
 ): Promise<number> {
   if (checkpoint.position === undefined) return 0
   const since = Number.isFinite(state.clock.highestEventTime) ? Math.floor(state.clock.highestEventTime - lookBack) : 0
-  const events = await store.clientEvents({ partition: checkpoint.partition, upTo: checkpoint.position, since })
-  for (const { event, position } of events) state.restore(event, position)
+  let applied = 0
+  for await (const { event, position } of store.clientEvents({ partition: checkpoint.partition, upTo: checkpoint.position, since })) {
+    state.restore(event, position)
+    applied++
+  }
   state.dropSessions(await store.endedSessions([...state.sessions.keys()]))
-  return events.length
+  return applied
 }

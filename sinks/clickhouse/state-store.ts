@@ -41,7 +41,12 @@ export class ClickHouseStateStore implements StateStore {
     }))
   }
 
-  async clientEvents(history: ClientEventHistory): Promise<StoredClientEvent[]> {
+  /**
+   * Streamed row by row: a busy partition's horizon is hundreds of thousands of events, which as one
+   * parsed answer held the whole JSON text and every row object at once (a restoring member ran out
+   * of heap); folded as they arrive, only the state they build stays.
+   */
+  async *clientEvents(history: ClientEventHistory): AsyncIterable<StoredClientEvent> {
     const { database } = this
     const recent = `source_partition = {partition:String} AND event_time >= fromUnixTimestamp64Milli({since:Int64})`
     // Recent events (dedup ids), plus the whole history of playbacks and app sessions still active
@@ -60,7 +65,12 @@ export class ClickHouseStateStore implements StateStore {
       query_params: { partition: history.partition, position: history.upTo, since: history.since },
       format: 'JSONEachRow',
     })
-    return (await result.json<Values>()).map((row) => ({ event: EVENT_COLUMNS.toEvent(row), position: String(row._position) }))
+    for await (const rows of result.stream<Values>()) {
+      for (const row of rows) {
+        const values = row.json()
+        yield { event: EVENT_COLUMNS.toEvent(values), position: String(values._position) }
+      }
+    }
   }
 
   async endedSessions(ids: readonly string[]): Promise<string[]> {

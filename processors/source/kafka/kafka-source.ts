@@ -12,7 +12,7 @@ import type { SourceMetrics } from '../metrics.ts'
 import type { BatchHandler, PartitionLifecycle, Source } from '../../../pipeline/source.ts'
 import { ensureTopics } from './client.ts'
 import { connectFailure } from './connect-failure.ts'
-import { whileHeartbeating } from './heartbeats.ts'
+import { isGroupChange, whileHeartbeating } from './heartbeats.ts'
 import { publishLag, readLag, type OwnedPartition } from './lag.ts'
 import { withRejoinHooks, type JoinedGeneration, type TopicPartitions } from './rejoin-hook.ts'
 import { startPosition } from './start-position.ts'
@@ -72,6 +72,8 @@ export class KafkaSource implements Source {
   private lagSeries = new Set<string>()
   private lagTimer: NodeJS.Timeout | undefined
   private prepareTimer: NodeJS.Timeout | undefined
+  /** The assignment being prepared (checkpoints adopted, state restored), waited for before partitions are given up. */
+  private preparing: Promise<void> | undefined
   private readonly fence: PartitionFence
 
   constructor(private readonly options: KafkaSourceOptions) {
@@ -242,7 +244,7 @@ export class KafkaSource implements Source {
     })
   }
 
-  /** A write found a partition claimed by a later owner: this member was paused past its session; it stops, writing nothing more. */
+  /** A write found a partition claimed by a later owner: this member lost its session (paused, or too busy to heartbeat); it stops, writing nothing more. */
   private fencedOut(error: PartitionFencedError): void {
     this.options.logger.error({ err: error.message }, 'fenced out: a partition of this processor was taken over by another member')
     this.owned.clear()
@@ -267,6 +269,9 @@ export class KafkaSource implements Source {
   private async revokeNow(keepAlive: () => Promise<void>): Promise<void> {
     this.generation++
     clearTimeout(this.prepareTimer)
+    // A preparation under way stops at its next partition (the generation moved on); the one it is
+    // restoring becomes owned and is flushed and given up with the rest below.
+    await whileHeartbeating(keepAlive, this.heartbeatIntervalMs, () => this.preparing ?? Promise.resolve(), this.options.logger)
     const owned = [...this.owned.values()]
     if (owned.length > 0) this.options.logger.info({ partitions: owned.length }, 'giving up partitions: flushing and committing first')
     await whileHeartbeating(keepAlive, this.heartbeatIntervalMs, async () => {
@@ -285,7 +290,14 @@ export class KafkaSource implements Source {
     this.countPartitions()
   }
 
-  /** After a join: every assigned partition stays paused until its checkpoint is adopted and its start set. */
+  /**
+   * After a join: every assigned partition stays paused until its checkpoint is adopted and its state
+   * restored. kafkajs sends no heartbeat until this returns, and a restore reads back every event of
+   * the partition within the dedup horizon (seconds per partition at a high rate), so a member that
+   * restored several in silence outlived its session, was dropped, and was fenced out when it wrote.
+   * It heartbeats meanwhile instead; a heartbeat that learns of a newer rebalance stops the
+   * preparation at the next partition (the rest stay paused), so the member rejoins promptly.
+   */
   private async assign(assignment: readonly TopicPartitions[], joined: JoinedGeneration): Promise<void> {
     const generation = ++this.generation
     this.consumerUp = true
@@ -293,17 +305,31 @@ export class KafkaSource implements Source {
     const pending = assignment.flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })))
     this.options.logger.info({ partitions: pending.map((entry) => `${entry.topic}/${entry.partition}`) }, 'partitions assigned')
     if (assignment.length > 0) this.consumer.pause(assignment.map(({ topic, partitions }) => ({ topic, partitions })))
-    await this.prepare(generation, membershipOf(joined), pending)
+    let superseded = false
+    const heartbeat = (): Promise<void> =>
+      joined.heartbeat().catch((error: unknown) => {
+        if (isGroupChange(error)) superseded = true
+        throw error
+      })
+    await whileHeartbeating(heartbeat, this.heartbeatIntervalMs, () => this.prepareTracked(generation, membershipOf(joined), pending, () => superseded), this.options.logger)
   }
 
-  private async prepare(generation: number, membership: Membership, pending: readonly OwnedPartition[]): Promise<void> {
+  private prepareTracked(generation: number, membership: Membership, pending: readonly OwnedPartition[], superseded: () => boolean = () => false): Promise<void> {
+    const preparing = this.prepare(generation, membership, pending, superseded)
+    this.preparing = preparing
+    return preparing.finally(() => {
+      if (this.preparing === preparing) this.preparing = undefined
+    })
+  }
+
+  private async prepare(generation: number, membership: Membership, pending: readonly OwnedPartition[], superseded: () => boolean): Promise<void> {
     try {
       for (const topic of new Set(pending.map((entry) => entry.topic))) {
         const partitions = pending.filter((candidate) => candidate.topic === topic)
         const claimed = this.fence.claim(topic, partitions.map((entry) => String(entry.partition)), membership)
         const [checkpoints, committed] = await Promise.all([claimed, this.committedOffsets(topic)])
         for (const entry of partitions) {
-          if (generation !== this.generation || this.stopping) return
+          if (generation !== this.generation || this.stopping || superseded()) return
           await this.adopt(entry, checkpoints.get(String(entry.partition)), committed.get(entry.partition))
         }
       }
@@ -311,9 +337,10 @@ export class KafkaSource implements Source {
       // Paused partitions are not fetched and kafkajs keeps heartbeating, so waiting costs nothing.
       this.options.logger.error({ err: errorMessage(error) }, 'preparing assigned partitions failed; they stay paused and are tried again')
       const left = pending.filter((entry) => !this.owned.has(`${entry.topic}/${entry.partition}`))
-      this.prepareTimer = setTimeout(() => void this.prepare(generation, membership, left), PREPARE_RETRY_MS)
+      this.prepareTimer = setTimeout(() => void this.prepareTracked(generation, membership, left), PREPARE_RETRY_MS)
+    } finally {
+      this.countPartitions()
     }
-    this.countPartitions()
   }
 
   private async adopt(entry: OwnedPartition, checkpoint: Checkpoint | undefined, committed: string | undefined): Promise<void> {

@@ -20,7 +20,7 @@ export interface FenceableCheckpointStore extends CheckpointStore {
 /** Another member holds the partition now: nothing more may be written for it, and retrying cannot help. */
 export class PartitionFencedError extends PulseError {
   constructor(key: string, ours: number, theirs: number) {
-    super(`fenced out of Kafka partition ${key}: another processor claimed it (fence ${describeFence(theirs)}, ours ${describeFence(ours)}) while this one was paused past its session timeout; stopping without writing`, { retriable: false })
+    super(`fenced out of Kafka partition ${key}: another processor claimed it (fence ${describeFence(theirs)}, ours ${describeFence(ours)}) after this one fell out of the group (paused or silent past its session timeout); stopping without writing`, { retriable: false })
   }
 }
 

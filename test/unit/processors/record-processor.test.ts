@@ -16,7 +16,7 @@ import { createRegistry } from '../../../runtime/metrics.ts'
 import { clientEvent, ipAssignment, networkFlow } from '../schemas/fixtures.ts'
 
 const NOW = 1_700_000_100_000
-const EMPTY_STATE: StateStore = { assignmentsSince: () => Promise.resolve([]), clientEvents: () => Promise.resolve([]), endedSessions: () => Promise.resolve([]) }
+const EMPTY_STATE: StateStore = { assignmentsSince: () => Promise.resolve([]), clientEvents: () => [], endedSessions: () => Promise.resolve([]) }
 const SETTINGS = { windowMs: 60_000, outOfOrdernessMs: 5_000, allowedLatenessMs: 600_000, dedupHorizonMs: 600_000, sessionTimeoutMs: 1_800_000, careRebufferRatio: 0.05, enrichHoldBackMs: 0 }
 const STREAMS: Record<string, RecordKind> = { clients: 'client_event', flows: 'network_flow', assignments: 'ip_assignment' }
 

@@ -20,7 +20,7 @@ function store(events: ClientEvent[], ended: string[] = []): StateStore & { aske
     assignmentsSince: () => Promise.resolve([]),
     clientEvents: (history) => {
       asked.push(history)
-      return Promise.resolve(events.map((event, index) => ({ event, position: String(index + 1) })))
+      return events.map((event, index) => ({ event, position: String(index + 1) }))
     },
     endedSessions: (ids) => Promise.resolve(ids.filter((id) => ended.includes(id))),
   }
