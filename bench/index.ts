@@ -12,7 +12,8 @@ import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { startKafka } from '../infra/kafka/broker.ts'
 import { freePorts } from '../infra/ports.ts'
-import { decodeLine, machine, pacedLine, rowsLine, serverLine, table, writeSection } from './pipelines/report.ts'
+import { machine, writeSection } from '../infra/report-section.ts'
+import { decodeLine, pacedLine, rowsLine, serverLine, table } from './pipelines/report.ts'
 import { benchTransport, runChild, startServer, tempDir } from './pipelines/runner.ts'
 import { randomBytes } from 'node:crypto'
 import { producePaced } from './pipelines/paced.ts'
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
       pacedLine(paced, rate),
     ].join('\n')
     process.stdout.write(`\n${body}\n`)
-    if (flags['no-write'] !== true) await writeSection(new URL('../BENCHMARKS.md', import.meta.url).pathname, body)
+    if (flags['no-write'] !== true) await writeSection(new URL('../BENCHMARKS.md', import.meta.url).pathname, 'bench:pipelines', body)
   } finally {
     await broker.stop()
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })))

@@ -10,7 +10,8 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { freePorts } from '../infra/ports.ts'
-import { cpus, loadavg, tmpdir } from 'node:os'
+import { machine } from '../infra/report-section.ts'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startKafka } from '../infra/kafka/broker.ts'
@@ -62,10 +63,7 @@ async function runChild(client: ClientName, workload: Workload): Promise<ClientR
 }
 
 function describeMachine(messages: number): void {
-  const cpu = cpus()[0]?.model ?? 'unknown'
-  // Other work on the machine skews the figures: the load average says how much there was.
-  const load = loadavg().map((value) => value.toFixed(2)).join(' ')
-  process.stdout.write(`machine: ${cpus().length} CPUs (${cpu}), Node ${process.version}, load average ${load}\n`)
+  process.stdout.write(`machine: ${machine()}\n`)
   process.stdout.write(`workload: ${messages.toLocaleString('en-US')} messages, batches of 1,000, acks=all, idempotent, one request in flight, 4 partitions, no compression\n\n`)
 }
 

@@ -8,7 +8,8 @@
 //   npm run chaos -- --seed 3 --outage-seconds 10 --kills 30 --batch-rows 500
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import { machine, notes, table, writeSection } from './report.ts'
+import { machine, writeSection } from '../infra/report-section.ts'
+import { notes, table } from './report.ts'
 import { runChaos } from './run.ts'
 import { DEFAULTS, SCENARIOS, type ChaosOptions, type ScenarioName } from './types.ts'
 
@@ -67,7 +68,7 @@ async function main(): Promise<number> {
     notes(results),
   ].join('\n')
   process.stdout.write(`\n${body}\n`)
-  if (flags['no-write'] !== true) await writeSection(new URL('../RELIABILITY.md', import.meta.url).pathname, body)
+  if (flags['no-write'] !== true) await writeSection(new URL('../RELIABILITY.md', import.meta.url).pathname, 'chaos', body)
   return results.every((result) => result.passed) && results.length > 0 ? 0 : 1
 }
 

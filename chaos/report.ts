@@ -1,17 +1,6 @@
 // The chaos table: printed by `npm run chaos` and written into RELIABILITY.md between its markers
 // (the rest of the file stays as it is).
-import { readFile, writeFile } from 'node:fs/promises'
-import { cpus, loadavg, totalmem } from 'node:os'
 import type { ScenarioResult } from './types.ts'
-
-const START = '<!-- chaos:start -->'
-const END = '<!-- chaos:end -->'
-
-export function machine(): string {
-  const cpu = cpus()[0]?.model ?? 'unknown'
-  const load = loadavg().map((value) => value.toFixed(2)).join(' ')
-  return `${cpus().length} CPUs (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, load average at start ${load}`
-}
 
 const int = (value: number): string => (Number.isNaN(value) ? '?' : Math.round(value).toLocaleString('en-US'))
 
@@ -37,13 +26,4 @@ export function notes(results: readonly ScenarioResult[]): string {
     .filter((r) => r.notes.length > 0)
     .map((r) => `- ${r.name}: ${r.notes.join('; ')}`)
     .join('\n')
-}
-
-export async function writeSection(path: string, body: string): Promise<void> {
-  const current = await readFile(path, 'utf8')
-  const section = `${START}\n${body.trim()}\n${END}`
-  const from = current.indexOf(START)
-  const to = current.indexOf(END)
-  const next = from !== -1 && to > from ? `${current.slice(0, from)}${section}${current.slice(to + END.length)}` : `${current.trimEnd()}\n\n${section}\n`
-  await writeFile(path, next)
 }

@@ -1,7 +1,5 @@
 // The table the benchmark prints and writes into BENCHMARKS.md (between its markers, so the rest of
 // the file, e.g. the Kafka client section, stays as it is).
-import { readFile, writeFile } from 'node:fs/promises'
-import { cpus, loadavg, totalmem } from 'node:os'
 import type { ChildResult, ContenderName } from './types.ts'
 
 export const LABELS: Record<ContenderName, string> = {
@@ -11,15 +9,6 @@ export const LABELS: Record<ContenderName, string> = {
   baseline: 'naive baseline (kafkajs eachMessage, per-message decode, 1,000-row awaited inserts)',
   'kafka-engine': 'ClickHouse Kafka engine + materialized view (chDB 26.7, JSONEachRow topics)',
   ceiling: 'ceiling: same rows inserted from memory into chDB (no broker)',
-}
-
-const START = '<!-- bench:pipelines:start -->'
-const END = '<!-- bench:pipelines:end -->'
-
-export function machine(): string {
-  const cpu = cpus()[0]?.model ?? 'unknown'
-  const load = loadavg().map((value) => value.toFixed(2)).join(' ')
-  return `${cpus().length} CPUs (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, load average at start ${load}`
 }
 
 const int = (value: number): string => Math.round(value).toLocaleString('en-US')
@@ -71,14 +60,4 @@ export function pacedLine(paced: readonly ChildResult[], rate: number): string {
   if (paced.length === 0) return ''
   const parts = paced.map((run) => `${run.contender} ${int(run.rows)} rows, p50 ${int(run.freshness?.p50 ?? Number.NaN)} ms, p99 ${int(run.freshness?.p99 ?? Number.NaN)} ms`)
   return `Paced run: client events at ${int(rate)}/s (half of Pulse's drain rate): ${parts.join('; ')}.`
-}
-
-/** Replaces the section between the markers (appends it with them the first time). */
-export async function writeSection(path: string, body: string): Promise<void> {
-  const current = await readFile(path, 'utf8')
-  const section = `${START}\n${body.trim()}\n${END}`
-  const from = current.indexOf(START)
-  const to = current.indexOf(END)
-  const next = from !== -1 && to > from ? `${current.slice(0, from)}${section}${current.slice(to + END.length)}` : `${current.trimEnd()}\n\n${section}\n`
-  await writeFile(path, next)
 }
