@@ -324,15 +324,13 @@ export class KafkaSource implements Source {
 
   private async prepare(generation: number, membership: Membership, pending: readonly OwnedPartition[], superseded: () => boolean): Promise<void> {
     try {
-      for (const topic of new Set(pending.map((entry) => entry.topic))) {
-        const partitions = pending.filter((candidate) => candidate.topic === topic)
-        const claimed = this.fence.claim(topic, partitions.map((entry) => String(entry.partition)), membership)
-        const [checkpoints, committed] = await Promise.all([claimed, this.committedOffsets(topic)])
-        for (const entry of partitions) {
-          if (generation !== this.generation || this.stopping || superseded()) return
-          await this.adopt(entry, checkpoints.get(String(entry.partition)), committed.get(entry.partition))
-        }
-      }
+      // Topics side by side: the client events' restores take seconds each, and flows and assignments
+      // (no state to restore) would wait behind them. allSettled: the retry below must not start
+      // while another topic is still adopting.
+      const topics = [...new Set(pending.map((entry) => entry.topic))]
+      const settled = await Promise.allSettled(topics.map((topic) => this.prepareTopic(topic, generation, membership, pending, superseded)))
+      const failure = settled.find((outcome) => outcome.status === 'rejected')
+      if (failure !== undefined) throw failure.reason
     } catch (error) {
       // Paused partitions are not fetched and kafkajs keeps heartbeating, so waiting costs nothing.
       this.options.logger.error({ err: errorMessage(error) }, 'preparing assigned partitions failed; they stay paused and are tried again')
@@ -340,6 +338,16 @@ export class KafkaSource implements Source {
       this.prepareTimer = setTimeout(() => void this.prepareTracked(generation, membership, left), PREPARE_RETRY_MS)
     } finally {
       this.countPartitions()
+    }
+  }
+
+  private async prepareTopic(topic: string, generation: number, membership: Membership, pending: readonly OwnedPartition[], superseded: () => boolean): Promise<void> {
+    const partitions = pending.filter((candidate) => candidate.topic === topic)
+    const claimed = this.fence.claim(topic, partitions.map((entry) => String(entry.partition)), membership)
+    const [checkpoints, committed] = await Promise.all([claimed, this.committedOffsets(topic)])
+    for (const entry of partitions) {
+      if (generation !== this.generation || this.stopping || superseded()) return
+      await this.adopt(entry, checkpoints.get(String(entry.partition)), committed.get(entry.partition))
     }
   }
 
