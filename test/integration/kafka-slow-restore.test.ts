@@ -3,8 +3,8 @@
 // while the assignment is being prepared. A member silent that long is dropped by the coordinator:
 // it rejoined, restored again, was dropped again, and at scale fenced out by the next generation.
 // Here each partition's preparation takes 2.5 s, a topic's (topics are prepared side by side) more
-// than two sessions: the member
-// keeps its membership, prepares each partition once, and reads every record.
+// than two sessions: the member keeps its membership, prepares each partition once, and reads every
+// record.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { kafkaSource, openKafka } from '../../cli/roles.ts'
