@@ -13,10 +13,10 @@ export function isGroupChange(error: unknown): error is Error {
 
 /**
  * Runs `work`, heartbeating every `intervalMs` while it runs. Resolves with the group-change error a
- * heartbeat met (to be rethrown to kafkajs), or undefined. Other heartbeat failures are left to
- * kafkajs's next heartbeat.
+ * heartbeat met (to be rethrown to kafkajs), or undefined; `work` can ask whether one was met yet, to
+ * stop early. Other heartbeat failures are left to kafkajs's next heartbeat.
  */
-export async function whileHeartbeating(heartbeat: () => Promise<void>, intervalMs: number, work: () => Promise<void>, logger: Logger): Promise<Error | undefined> {
+export async function whileHeartbeating(heartbeat: () => Promise<void>, intervalMs: number, work: (groupChanged: () => boolean) => Promise<void>, logger: Logger): Promise<Error | undefined> {
   let groupChange: Error | undefined
   let beating: Promise<void> = Promise.resolve()
   const timer = setInterval(() => {
@@ -26,7 +26,7 @@ export async function whileHeartbeating(heartbeat: () => Promise<void>, interval
     })
   }, intervalMs)
   try {
-    await work()
+    await work(() => groupChange !== undefined)
   } finally {
     clearInterval(timer)
     await beating

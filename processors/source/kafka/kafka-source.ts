@@ -12,7 +12,7 @@ import type { SourceMetrics } from '../metrics.ts'
 import type { BatchHandler, PartitionLifecycle, Source } from '../../../pipeline/source.ts'
 import { ensureTopics } from './client.ts'
 import { connectFailure } from './connect-failure.ts'
-import { isGroupChange, whileHeartbeating } from './heartbeats.ts'
+import { whileHeartbeating } from './heartbeats.ts'
 import { publishLag, readLag, type OwnedPartition } from './lag.ts'
 import { withRejoinHooks, type JoinedGeneration, type TopicPartitions } from './rejoin-hook.ts'
 import { startPosition } from './start-position.ts'
@@ -269,12 +269,12 @@ export class KafkaSource implements Source {
   private async revokeNow(keepAlive: () => Promise<void>): Promise<void> {
     this.generation++
     clearTimeout(this.prepareTimer)
-    // A preparation under way stops at its next partition (the generation moved on); the one it is
-    // restoring becomes owned and is flushed and given up with the rest below.
-    await whileHeartbeating(keepAlive, this.heartbeatIntervalMs, () => this.preparing ?? Promise.resolve(), this.options.logger)
-    const owned = [...this.owned.values()]
-    if (owned.length > 0) this.options.logger.info({ partitions: owned.length }, 'giving up partitions: flushing and committing first')
     await whileHeartbeating(keepAlive, this.heartbeatIntervalMs, async () => {
+      // A preparation under way stops at its next partition (the generation moved on); the one it is
+      // restoring becomes owned and is flushed and given up with the rest.
+      await this.preparing
+      const owned = [...this.owned.values()]
+      if (owned.length > 0) this.options.logger.info({ partitions: owned.length }, 'giving up partitions: flushing and committing first')
       await Promise.all(this.inFlight.values())
       for (const { topic, partition } of owned) {
         try {
@@ -305,13 +305,7 @@ export class KafkaSource implements Source {
     const pending = assignment.flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })))
     this.options.logger.info({ partitions: pending.map((entry) => `${entry.topic}/${entry.partition}`) }, 'partitions assigned')
     if (assignment.length > 0) this.consumer.pause(assignment.map(({ topic, partitions }) => ({ topic, partitions })))
-    let superseded = false
-    const heartbeat = (): Promise<void> =>
-      joined.heartbeat().catch((error: unknown) => {
-        if (isGroupChange(error)) superseded = true
-        throw error
-      })
-    await whileHeartbeating(heartbeat, this.heartbeatIntervalMs, () => this.prepareTracked(generation, membershipOf(joined), pending, () => superseded), this.options.logger)
+    await whileHeartbeating(() => joined.heartbeat(), this.heartbeatIntervalMs, (superseded) => this.prepareTracked(generation, membershipOf(joined), pending, superseded), this.options.logger)
   }
 
   private prepareTracked(generation: number, membership: Membership, pending: readonly OwnedPartition[], superseded: () => boolean = () => false): Promise<void> {

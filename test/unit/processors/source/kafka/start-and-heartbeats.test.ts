@@ -52,6 +52,25 @@ describe('whileHeartbeating', () => {
     }
   })
 
+  it('lets the work see a group change as soon as a heartbeat meets it', async () => {
+    vi.useFakeTimers()
+    try {
+      const heartbeat = vi.fn<() => Promise<void>>().mockResolvedValueOnce(undefined).mockRejectedValue(rebalancing)
+      const seen: boolean[] = []
+      const outcome = whileHeartbeating(heartbeat, 1000, async (groupChanged) => {
+        for (let step = 0; step < 3; step++) {
+          seen.push(groupChanged())
+          await new Promise((resolve) => setTimeout(resolve, 1100))
+        }
+      }, logger)
+      await vi.advanceTimersByTimeAsync(4000)
+      expect(await outcome).toBe(rebalancing)
+      expect(seen).toEqual([false, false, true])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('does not heartbeat for quick work and ignores failures that are not group changes', async () => {
     const heartbeat = vi.fn<() => Promise<void>>().mockRejectedValue(new Error('connection reset'))
     expect(await whileHeartbeating(heartbeat, 1000, () => Promise.resolve(), logger)).toBeUndefined()
