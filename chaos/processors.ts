@@ -1,5 +1,5 @@
-// The `pulse process --source kafka` children of one scenario, each a real OS process with Pulse's
-// V8 flags and its output in a file of the run directory. A slot is one member of the consumer group:
+// The `pulse process` children of one scenario, each a real OS process with Pulse's V8 flags and its
+// output in a file of the run directory. A slot is one member (of the consumer group, or of the lease table):
 // killing a slot SIGKILLs its process, restarting spawns a fresh one in its place. Peak RSS (VmHWM) is
 // read from /proc while each process lives, so a killed one's peak is kept.
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -12,15 +12,9 @@ const PULSE_BIN = fileURLToPath(new URL('../bin/pulse.js', import.meta.url))
 const EXIT_TIMEOUT_MS = 30_000
 
 export interface ProcessorSettings {
-  brokers: string
-  topicPrefix: string
-  groupId: string
-  partitions: number
-  clickhouseUrl: string
-  database: string
-  sessionTimeoutMs: number
   runDir: string
-  extraArgs: readonly string[]
+  /** The `pulse` arguments of every member (processor-args.ts). */
+  args: readonly string[]
 }
 
 interface Slot {
@@ -78,18 +72,9 @@ export class ProcessorFleet {
     })
   }
 
-  args(): string[] {
-    const s = this.settings
-    return [
-      'process', '--source', 'kafka', '--brokers', s.brokers, '--topic-prefix', s.topicPrefix, '--group', s.groupId,
-      '--partitions', String(s.partitions), '--kafka-session-timeout-ms', String(s.sessionTimeoutMs),
-      '--clickhouse', s.clickhouseUrl, '--database', s.database, '--metrics-port', '0', ...s.extraArgs,
-    ]
-  }
-
   start(index: number): void {
     const log = logFile(this.settings.runDir, `processor-${index}`)
-    const child = spawn(process.execPath, [...PULSE_NODE_FLAGS, PULSE_BIN, ...this.args()], { stdio: ['ignore', log.fd, log.fd] })
+    const child = spawn(process.execPath, [...PULSE_NODE_FLAGS, PULSE_BIN, ...this.settings.args], { stdio: ['ignore', log.fd, log.fd] })
     closeSync(log.fd)
     this.logs.push(log.path)
     const slot: Slot = { child, log: log.path, exited: Promise.resolve(), expected: false }

@@ -1,31 +1,79 @@
-// One scenario from start to verdict: fresh topics loaded with the seeded workload, a fresh consumer
-// group and database, real `pulse process` children draining it while the scenario's faults run,
-// then a graceful stop of every child and the count against the produced set.
+// One scenario from start to verdict: the seeded workload on the run's Kafka topics (a fresh consumer
+// group) or on fresh Kinesis streams (a fresh lease table), a fresh database, real `pulse process`
+// children draining it while the scenario's faults run, then a graceful stop of every child and the
+// count against the produced set.
 import { randomBytes } from 'node:crypto'
+import type { ClickHouseClient } from '@clickhouse/client'
 import { performance } from 'node:perf_hooks'
 import { ChaosTimeout, waitFor } from './deadline.ts'
 import { brokerRestarts, clickhouseOutage, kills, zombie } from './faults.ts'
+import { kafkaArgs, kinesisArgs } from './processor-args.ts'
 import { ProcessorFleet } from './processors.ts'
 import { Progress } from './progress.ts'
+import { childrenRead, reshard } from './reshard.ts'
 import { seededRng } from './seeded.ts'
-import { chaosTopics, produceWorkload } from './workload.ts'
+import { chaosStreams, produceWorkload, WHOLE, type Slice, type StreamNames, type WorkloadSpec } from './workload.ts'
 import { duplicated, lost, readCounts, type Verdict } from './verify.ts'
 import type { ChaosEnv, ChaosOptions, FaultContext, ScenarioName, ScenarioResult } from './types.ts'
 
 interface Spec {
+  source: 'kafka' | 'kinesis'
   inject: (ctx: FaultContext) => Promise<string>
   extraArgs: readonly string[]
   /** The negative control passes only when the harness sees duplicates. */
   expectDuplicates: boolean
+  /** What is on the streams before the members start (the reshard puts the rest on after it). */
+  preload: (spec: WorkloadSpec) => Slice
+  /** A scenario's own condition on the drained tables: a failure to report, or undefined. */
+  afterDrain?: (client: ClickHouseClient, database: string) => Promise<string | undefined>
 }
 
+const whole = (): Slice => WHOLE
+const kafka = (inject: Spec['inject'], extraArgs: readonly string[] = [], expectDuplicates = false): Spec => ({ source: 'kafka', inject, extraArgs, expectDuplicates, preload: whole })
+
 const SPECS: Record<ScenarioName, Spec> = {
-  'kafka-kills': { inject: kills, extraArgs: [], expectDuplicates: false },
+  'kafka-kills': kafka(kills),
   // Without insert deduplication tokens a block replayed after a kill lands twice: proof the harness sees it.
-  'negative-control': { inject: kills, extraArgs: ['--no-dedup', '--dedup-horizon-ms', '0'], expectDuplicates: true },
-  'broker-restarts': { inject: brokerRestarts, extraArgs: [], expectDuplicates: false },
-  'clickhouse-outage': { inject: clickhouseOutage, extraArgs: [], expectDuplicates: false },
-  zombie: { inject: zombie, extraArgs: [], expectDuplicates: false },
+  'negative-control': kafka(kills, ['--no-dedup', '--dedup-horizon-ms', '0'], true),
+  'broker-restarts': kafka(brokerRestarts),
+  'clickhouse-outage': kafka(clickhouseOutage),
+  zombie: kafka(zombie),
+  'kinesis-kills': { source: 'kinesis', inject: kills, extraArgs: [], expectDuplicates: false, preload: whole },
+  'kinesis-reshard': {
+    source: 'kinesis',
+    inject: reshard,
+    extraArgs: [],
+    expectDuplicates: false,
+    preload: (spec) => ({ from: 0, to: Math.floor((spec.events + spec.flows) / 2) }),
+    afterDrain: childrenRead,
+  },
+}
+
+interface Members {
+  streams: StreamNames
+  args: string[]
+}
+
+/** Kafka: the run's shared topics and a fresh group. Kinesis: fresh streams with the preloaded slice, and their own lease table. */
+async function prepare(env: ChaosEnv, name: ScenarioName, tag: string, database: string, options: ChaosOptions, workload: WorkloadSpec): Promise<Members> {
+  const spec = SPECS[name]
+  const extra = [...spec.extraArgs, ...(options.batchRows === undefined ? [] : ['--batch-rows', String(options.batchRows), '--flush-interval-ms', '200'])]
+  const sink = { clickhouseUrl: env.clickhouse.url, database, extra }
+  if (spec.source === 'kafka') {
+    const streams = await env.kafkaTopics(workload)
+    const topicPrefix = streams.client_event.replace(/-client-events$/, '')
+    return { streams, args: kafkaArgs({ ...sink, brokers: env.broker.brokers, topicPrefix, groupId: `chaos-${name}-${tag}`, partitions: options.partitions, sessionTimeoutMs: options.sessionTimeoutMs }) }
+  }
+  const kinesis = await env.kinesis()
+  const streamPrefix = `chaos-${name}-${tag.replace('_', '-')}`
+  const streams = chaosStreams(streamPrefix)
+  const transport = kinesis.transport(options.partitions)
+  await transport.ensureStreams(Object.values(streams))
+  const loadStart = performance.now()
+  const slice = spec.preload(workload)
+  await produceWorkload(transport, streams, workload, slice)
+  env.log(`${name}: loaded records ${slice.from}–${Math.min(slice.to, workload.events + workload.flows)} of the workload onto ${streamPrefix}-* in ${((performance.now() - loadStart) / 1000).toFixed(1)} s`)
+  return { streams, args: kinesisArgs({ ...sink, kinesisEndpoint: kinesis.endpoint, dynamodbEndpoint: kinesis.dynamodbEndpoint, streams, streamPrefix, leaseDurationMs: options.leaseDurationMs }) }
 }
 
 /** Once every row counted has arrived, the rest (if any is missing) gets this long to come. */
@@ -39,31 +87,17 @@ export async function runScenario(env: ChaosEnv, name: ScenarioName, options: Ch
   const spec = SPECS[name]
   const started = performance.now()
   const tag = `${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`
-  const topics = chaosTopics(`chaos-${name}-${tag.replace('_', '-')}`)
   const database = `chaos_${name.replaceAll('-', '_')}_${tag}`
-  await env.transport.ensureStreams([topics.client_event, topics.network_flow, topics.ip_assignment])
-  const loadStart = performance.now()
-  await produceWorkload(env.transport, topics, options.events, options.flows, options.seed)
-  env.log(`${name}: loaded ${options.events} events and ${options.flows} flows in ${((performance.now() - loadStart) / 1000).toFixed(1)} s onto ${topics.prefix}-*`)
-
-  const fleet = new ProcessorFleet({
-    brokers: env.broker.brokers,
-    topicPrefix: topics.prefix,
-    groupId: `chaos-${name}-${tag}`,
-    partitions: options.partitions,
-    clickhouseUrl: env.clickhouse.url,
-    database,
-    sessionTimeoutMs: options.sessionTimeoutMs,
-    runDir: env.runDir,
-    extraArgs: [...spec.extraArgs, ...(options.batchRows === undefined ? [] : ['--batch-rows', String(options.batchRows), '--flush-interval-ms', '200'])],
-  })
+  const workload: WorkloadSpec = { events: options.events, flows: options.flows, seed: options.seed, startTime: env.startTime }
+  const members = await prepare(env, name, tag, database, options, workload)
+  const fleet = new ProcessorFleet({ runDir: env.runDir, args: members.args })
   const target = options.events + options.flows
   const progress = new Progress(env.clickhouse.client, database, target, options.stallMs, () => {
     fleet.sampleRss()
     fleet.restartDead()
   })
   const notes: string[] = []
-  const ctx: FaultContext = { env, options, fleet, progress, rng: seededRng(options.seed ^ hash(name)), injected: { count: 0 }, notes }
+  const ctx: FaultContext = { env, options, fleet, progress, rng: seededRng(options.seed ^ hash(name)), injected: { count: 0 }, notes, streams: members.streams, spec: workload }
   let faults = 'none'
   try {
     for (let index = 0; index < options.processors; index++) fleet.start(index)
@@ -87,6 +121,8 @@ export async function runScenario(env: ChaosEnv, name: ScenarioName, options: Ch
     notes.push(`could not count: ${describeError(error)}`)
     return undefined
   })
+  const own = await spec.afterDrain?.(env.clickhouse.client, database).catch((error: unknown) => `could not check: ${describeError(error)}`)
+  if (own !== undefined) notes.push(`FAILED: ${own}`)
   for (const exit of fleet.unexpected) notes.push(`processor ${exit.slot} exited on its own (${exit.signal ?? `code ${String(exit.code)}`}), log ${exit.log}`)
   return judge({ name, faults, options, verdict, notes, spec, fleet, progress, seconds: (performance.now() - started) / 1000 })
 }

@@ -2,11 +2,13 @@
 import type { KafkaTransport } from '../producers/kafka/kafka-transport.ts'
 import type { ChaosBroker } from './broker.ts'
 import type { ChaosClickHouse } from './clickhouse.ts'
+import type { ChaosKinesis } from './kinesis.ts'
 import type { ProcessorFleet } from './processors.ts'
 import type { Progress } from './progress.ts'
 import type { Rng } from './seeded.ts'
+import type { StreamNames, WorkloadSpec } from './workload.ts'
 
-export const SCENARIOS = ['kafka-kills', 'negative-control', 'broker-restarts', 'clickhouse-outage', 'zombie'] as const
+export const SCENARIOS = ['kafka-kills', 'negative-control', 'broker-restarts', 'clickhouse-outage', 'zombie', 'kinesis-kills', 'kinesis-reshard'] as const
 export type ScenarioName = (typeof SCENARIOS)[number]
 
 export interface ChaosOptions {
@@ -18,8 +20,11 @@ export interface ChaosOptions {
   brokerRestarts: number
   outageMs: number
   sessionTimeoutMs: number
+  /** Partitions per Kafka topic, and shards per Kinesis stream. */
   partitions: number
   processors: number
+  /** A Kinesis lease not renewed for this long is taken over (Pulse's --kinesis-lease-duration-ms). */
+  leaseDurationMs: number
   /** Pulse's --batch-rows, or its default; small runs use small blocks so a kill can land between an insert and its commit. */
   batchRows: number | undefined
   /** A drain with no new rows for this long has stalled (an outage adds its own length). */
@@ -38,15 +43,27 @@ export const DEFAULTS: ChaosOptions = {
   sessionTimeoutMs: 6000,
   partitions: 4,
   processors: 3,
+  // As short as the Kafka session, for the same reason.
+  leaseDurationMs: 6000,
   batchRows: undefined,
   stallMs: 90_000,
 }
 
-/** The services a run shares; every scenario makes its own topics, group and database. */
+/**
+ * The services a run shares. The Kafka scenarios read one set of topics, loaded once, each with a
+ * consumer group and a database of its own (a consumer changes nothing on a topic); each Kinesis
+ * scenario loads streams of its own (a reshard changes the stream).
+ */
 export interface ChaosEnv {
   broker: ChaosBroker
   clickhouse: ChaosClickHouse
   transport: KafkaTransport
+  /** The emulator and dynalite, started at the first Kinesis scenario. */
+  kinesis(): Promise<ChaosKinesis>
+  /** The run's topics holding the workload of `spec`, loaded at the first Kafka scenario that asks. */
+  kafkaTopics(spec: WorkloadSpec): Promise<StreamNames>
+  /** Event time of every load's first record: each load of the run makes the same records. */
+  startTime: number
   runDir: string
   log: (line: string) => void
 }
@@ -58,6 +75,9 @@ export interface FaultContext {
   fleet: ProcessorFleet
   progress: Progress
   rng: Rng
+  /** What the scenario's members read, and the workload on it (the reshard produces its second half). */
+  streams: StreamNames
+  spec: WorkloadSpec
   /** Faults injected so far, for the report when the scenario fails before its injector returns. */
   injected: { count: number }
   /** Free-text notes for the report (what a woken zombie did, say). */
