@@ -1,5 +1,6 @@
 // The event-time state of every client-event partition this process owns: created on first use or
-// rebuilt from the sink when a partition is assigned, forgotten when it is revoked, and asked on stop
+// rebuilt from the sink when a partition is assigned, set aside when it is revoked (and taken up
+// again if the partition comes back with the checkpoint this process left), and asked on stop
 // or revocation for the windows and sessions still open (written as they stand, at the last position
 // read), or after a crash for the snapshot block that was on its way (derived again under its label).
 import type { Logger } from 'pino'
@@ -20,8 +21,23 @@ export interface StateSnapshot {
 export const SHUTDOWN_SNAPSHOT = 'snapshot'
 export const IDLE_SNAPSHOT = 'idle@'
 
+/**
+ * How long a revoked partition's state waits to come back. A Kafka rebalance hands most partitions
+ * straight back (processors/source/kafka/sticky-assigner.ts) within a session or two; past this the
+ * memory goes back.
+ */
+export const RETAIN_MS = 60_000
+
+interface Retained {
+  state: ClientPartition
+  position: string
+  at: number
+}
+
 export class ClientPartitions {
   private readonly states = new Map<string, ClientPartition>()
+  /** Revoked partitions' states, by key, with the position their last checkpoint was written at. */
+  private readonly retained = new Map<string, Retained>()
   /** Last position handed over per partition, where shutdown rows are attached. */
   private readonly lastPositions = new Map<string, string>()
   /** When each partition last handed over records (processing time), for idleness. */
@@ -68,26 +84,72 @@ export class ClientPartitions {
     return sweeps
   }
 
-  /** A partition arrives with its checkpoint: its state is rebuilt from what the sink holds. */
-  async assign(stream: string, partition: string, checkpoint: Checkpoint): Promise<void> {
+  /**
+   * A partition arrives with its checkpoint: its state is rebuilt from what the sink holds, unless
+   * this process gave it up at exactly that checkpoint (nobody has moved it since), when the state it
+   * set aside is what a rebuild would make, and is taken up without reading anything.
+   */
+  async assign(stream: string, partition: string, checkpoint: Checkpoint, nowMs = Date.now()): Promise<void> {
+    const key = partitionKey(stream, partition)
+    const kept = this.takeRetained(key, checkpoint, nowMs)
+    if (kept !== undefined) {
+      this.states.set(key, kept.state)
+      this.lastPositions.set(key, kept.position)
+      this.lastActive.set(key, nowMs)
+      this.logger.info({ stream, partition, position: checkpoint.position, openSessions: kept.state.sessions.size }, 'partition state kept from before the rebalance')
+      return
+    }
     const restored = decodeState(checkpoint.state)
     const state = this.get(stream, partition, restored)
     // Sessions restored here are written on shutdown even if no new record arrives for the partition.
-    const key = partitionKey(stream, partition)
     if (checkpoint.position !== undefined && !this.lastPositions.has(key)) this.lastPositions.set(key, checkpoint.position)
     this.lastActive.set(key, Date.now())
     const applied = await restoreClientPartition(this.store, checkpoint, state, stateHorizonMs(this.settings))
     this.logger.info({ stream, partition, position: checkpoint.position, events: applied, openSessions: state.sessions.size, openWindows: state.windows.size }, 'partition state restored')
   }
 
-  /**
-   * Forgets a partition given up: if it comes back (a Kafka rebalance hands most partitions straight
-   * back), assign() must rebuild it from the sink, not add to a stale copy.
-   */
+  /** Forgets a partition: if it comes back, assign() must rebuild it from the sink, not add to a stale copy. */
   forget(key: string): void {
     this.states.delete(key)
     this.lastPositions.delete(key)
     this.lastActive.delete(key)
+    this.retained.delete(key)
+  }
+
+  /**
+   * A partition given up once its open windows and sessions were written and its checkpoint committed
+   * at its last position: its state is set aside for RETAIN_MS in case it comes back unchanged.
+   */
+  release(key: string, nowMs = Date.now()): void {
+    const state = this.states.get(key)
+    const position = this.lastPositions.get(key)
+    this.forget(key)
+    if (state !== undefined && position !== undefined) this.retained.set(key, { state, position, at: nowMs })
+  }
+
+  /** Drops the set-aside states older than RETAIN_MS. */
+  expireRetained(nowMs: number): void {
+    for (const [key, kept] of this.retained) if (nowMs - kept.at > RETAIN_MS) this.retained.delete(key)
+  }
+
+  /**
+   * The set-aside state, if the checkpoint is the one it was given up at: same position, same
+   * watermark and window flush, nothing pending (a block on its way would have to be derived again).
+   * Any other checkpoint means another process moved the partition on, and the state is dropped.
+   */
+  private takeRetained(key: string, checkpoint: Checkpoint, nowMs: number): Retained | undefined {
+    const kept = this.retained.get(key)
+    this.retained.delete(key)
+    if (kept === undefined || nowMs - kept.at > RETAIN_MS) return undefined
+    const stored = decodeState(checkpoint.state)
+    const mine = kept.state.checkpointState()
+    const same =
+      checkpoint.pending === undefined &&
+      checkpoint.position === kept.position &&
+      stored !== undefined &&
+      stored.highestEventTime === mine.highestEventTime &&
+      stored.windowsFlushedAt === mine.windowsFlushedAt
+    return same ? kept : undefined
   }
 
   keys(): IterableIterator<string> {

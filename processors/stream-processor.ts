@@ -185,13 +185,16 @@ export class StreamProcessor {
     if (again !== undefined) this.segments.appendSnapshot(key, again.position, again.rows, Date.now(), again.state, label)
   }
 
-  /** Given up as on stop: open windows and sessions written, everything flushed and committed, its state forgotten. */
+  /**
+   * Given up as on stop: open windows and sessions written, everything flushed and committed; its
+   * state is set aside, to be taken up again if the partition comes back at that checkpoint.
+   */
   private async revoke(stream: string, partition: string): Promise<void> {
     const key = partitionKey(stream, partition)
     this.writeOpenState(key)
     await this.flusher.flush(true)
     this.segments.dropPartition(key)
-    this.clientPartitions.forget(key)
+    this.clientPartitions.release(key)
   }
 
   private async handle(batch: SourceBatch): Promise<void> {
@@ -275,6 +278,7 @@ export class StreamProcessor {
     const watermarks = this.clientPartitions.watermarks()
     if (watermarks.length > 0) this.metrics.watermarkDelay.set(Math.max(0, (Date.now() - Math.min(...watermarks)) / 1000))
     const now = Date.now()
+    this.clientPartitions.expireRetained(now)
     if (now >= this.nextIdleCheck) this.sweepIdle(now)
     if (this.segments.hasDue(now)) this.kickFlush()
   }

@@ -15,6 +15,7 @@ import { connectFailure } from './connect-failure.ts'
 import { whileHeartbeating } from './heartbeats.ts'
 import { publishLag, readLag, type OwnedPartition } from './lag.ts'
 import { withRejoinHooks, type JoinedGeneration, type TopicPartitions } from './rejoin-hook.ts'
+import { stickyAssigner } from './sticky-assigner.ts'
 import { startPosition } from './start-position.ts'
 import { COMMIT_RETRY, commitCause, lostMembership } from './commit-policy.ts'
 import { membershipOf } from './membership.ts'
@@ -58,6 +59,8 @@ export class KafkaSource implements Source {
   private readonly admin: Admin
   private readonly heartbeatIntervalMs: number
   private readonly owned = new Map<string, OwnedPartition>()
+  /** What this member held before its last rejoin: the sticky assignor keeps them here if it can. */
+  private lastHeld: TopicPartitions[] = []
   private handler: BatchHandler = () => Promise.resolve()
   private lifecycle: PartitionLifecycle = {}
   private consumerUp = false
@@ -94,7 +97,12 @@ export class KafkaSource implements Source {
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
       ...fetchSizes(options.maxBufferedBytes),
       allowAutoTopicCreation: false,
-      partitionAssigners: [withRejoinHooks(PartitionAssigners.roundRobin, { beforeJoin: (keepAlive) => this.revokeAll(keepAlive), afterJoin: (assignment, joined) => this.assign(assignment, joined) })],
+      // Sticky first; round-robin stays on offer so a group still holding members of an older Pulse
+      // agrees on it during a rolling upgrade.
+      partitionAssigners: [
+        withRejoinHooks(stickyAssigner(() => this.lastHeld), { beforeJoin: (keepAlive) => this.revokeAll(keepAlive), afterJoin: (assignment, joined) => this.assign(assignment, joined) }),
+        PartitionAssigners.roundRobin,
+      ],
     })
     this.admin = options.kafka.admin()
     const { events } = this.consumer
@@ -285,6 +293,7 @@ export class KafkaSource implements Source {
         this.fence.release(topic, String(partition))
       }
     }, this.options.logger)
+    this.lastHeld = byTopic([...this.owned.values()])
     this.owned.clear()
     this.lagSeries = publishLag(this.options.metrics.kafkaLag, new Map(), this.lagSeries)
     this.countPartitions()
@@ -385,4 +394,10 @@ export class KafkaSource implements Source {
       this.options.metrics.shards.set({ stream: topic }, [...this.owned.values()].filter((entry) => entry.topic === topic).length)
     }
   }
+}
+
+function byTopic(partitions: readonly OwnedPartition[]): TopicPartitions[] {
+  const topics = new Map<string, number[]>()
+  for (const { topic, partition } of partitions) topics.set(topic, [...(topics.get(topic) ?? []), partition])
+  return [...topics].map(([topic, numbers]) => ({ topic, partitions: numbers }))
 }
