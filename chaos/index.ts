@@ -1,15 +1,17 @@
-// `npm run chaos`: Pulse's Kafka path under faults (RELIABILITY.md, "Chaos"). Each scenario loads the
-// seeded workload onto fresh topics, drains it with real `pulse process` children writing over HTTP
-// to a ClickHouse server process, injects its faults at seeded moments, and counts the result.
+// `npm run chaos`: Pulse's Kafka and Kinesis paths under faults (RELIABILITY.md, "Chaos"). Each
+// scenario drains the seeded workload with real `pulse process` children writing over HTTP to a
+// ClickHouse server process, injects its faults at seeded moments, and counts the result.
 // Exits 0 only when every scenario lost and duplicated nothing and the negative control duplicated.
 //
 //   npm run chaos                                         all scenarios, default workload
 //   npm run chaos -- --events 50000 --flows 10000 --only kafka-kills,zombie --no-write
 //   npm run chaos -- --seed 3 --outage-seconds 10 --kills 30 --batch-rows 500
+//   npm run chaos -- --only kinesis-kills,kinesis-reshard --kinesis-emulator kinesis-mock
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { machine, writeSection } from '../infra/report-section.ts'
 import { notes, table } from './report.ts'
+import { KINESIS_EMULATORS, type KinesisEmulatorName } from './kinesis.ts'
 import { runChaos } from './run.ts'
 import { DEFAULTS, SCENARIOS, type ChaosOptions, type ScenarioName } from './types.ts'
 
@@ -23,6 +25,7 @@ const { values: flags } = parseArgs({
     'batch-rows': { type: 'string' },
     'outage-seconds': { type: 'string' },
     'no-write': { type: 'boolean' },
+    'kinesis-emulator': { type: 'string' },
   },
 })
 
@@ -31,6 +34,12 @@ function numberFlag(name: string, value: string | undefined, fallback: number): 
   const parsed = Number(value)
   if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`--${name} must be a whole number, got ${value}`)
   return parsed
+}
+
+function emulator(value: string | undefined): KinesisEmulatorName {
+  if (value === undefined) return DEFAULTS.kinesisEmulator
+  if (!(KINESIS_EMULATORS as readonly string[]).includes(value)) throw new Error(`--kinesis-emulator must be one of ${KINESIS_EMULATORS.join(', ')}, got ${value}`)
+  return value as KinesisEmulatorName
 }
 
 function scenarios(only: string | undefined): ScenarioName[] {
@@ -52,6 +61,7 @@ async function main(): Promise<number> {
     kills: numberFlag('kills', flags.kills, DEFAULTS.kills),
     batchRows: flags['batch-rows'] === undefined ? undefined : numberFlag('batch-rows', flags['batch-rows'], 0),
     outageMs: numberFlag('outage-seconds', flags['outage-seconds'], DEFAULTS.outageMs / 1000) * 1000,
+    kinesisEmulator: emulator(flags['kinesis-emulator']),
   }
   const names = scenarios(flags.only)
   const about = machine()

@@ -59,7 +59,7 @@ export async function openChaosEnv(options: ChaosOptions, log: (line: string) =>
     broker,
     clickhouse,
     transport,
-    kinesis: () => (kinesis ??= startChaosKinesis()),
+    kinesis: () => (kinesis ??= startChaosKinesis(options.kinesisEmulator)),
     kafkaTopics: (spec) => {
       const key = `${spec.events}/${spec.flows}/${spec.seed}/${spec.startTime}`
       const loaded = topics.get(key) ?? loadTopics(spec)

@@ -2,7 +2,7 @@
 import type { KafkaTransport } from '../producers/kafka/kafka-transport.ts'
 import type { ChaosBroker } from './broker.ts'
 import type { ChaosClickHouse } from './clickhouse.ts'
-import type { ChaosKinesis } from './kinesis.ts'
+import type { ChaosKinesis, KinesisEmulatorName } from './kinesis.ts'
 import type { ProcessorFleet } from './processors.ts'
 import type { Progress } from './progress.ts'
 import type { Rng } from './seeded.ts'
@@ -25,6 +25,8 @@ export interface ChaosOptions {
   processors: number
   /** A Kinesis lease not renewed for this long is taken over (Pulse's --kinesis-lease-duration-ms). */
   leaseDurationMs: number
+  /** The Kinesis scenarios' emulator (chaos/kinesis.ts says why kinesalite by default). */
+  kinesisEmulator: KinesisEmulatorName
   /** Pulse's --batch-rows, or its default; small runs use small blocks so a kill can land between an insert and its commit. */
   batchRows: number | undefined
   /** A drain with no new rows for this long has stalled (an outage adds its own length). */
@@ -45,6 +47,7 @@ export const DEFAULTS: ChaosOptions = {
   processors: 3,
   // As short as the Kafka session, for the same reason.
   leaseDurationMs: 6000,
+  kinesisEmulator: 'kinesalite',
   batchRows: undefined,
   stallMs: 90_000,
 }
