@@ -17,6 +17,7 @@ import type { FlowLogFormat } from '../schemas/flow-log/format.ts'
 import { deaggregate } from '../schemas/kpl-aggregation.ts'
 import type { RecordKind } from '../schemas/types.ts'
 import { errorMessage } from '../runtime/errors.ts'
+import { TurnBudget } from '../runtime/turns.ts'
 import type { ClientProcessingSettings } from './client-partition.ts'
 import { ClientPartitions, IDLE_SNAPSHOT, SHUTDOWN_SNAPSHOT } from './client-partitions.ts'
 import { Enrichment } from './enrich/enrichment.ts'
@@ -54,6 +55,8 @@ export interface StreamProcessorOptions {
 }
 
 const TICK_MS = 100
+/** Longest stretch a batch is processed without letting timers (lease renewals, heartbeats) run. */
+const SLICE_MS = 50
 /** How often quiet partitions are looked at (their sessions time out by the second anyway). */
 const IDLE_CHECK_MS = 1000
 
@@ -222,10 +225,16 @@ export class StreamProcessor {
     await this.options.writerSchemas?.prefetch(userRecords(batch), this.stopping.signal)
     const key = partitionKey(batch.stream, batch.partition)
     const clientState = handler.stateful ? this.clientPartitions.get(batch.stream, batch.partition) : undefined
+    const budget = new TurnBudget(SLICE_MS)
     for (const record of batch.records) {
       const rows = this.records.derive(batch.stream, batch.partition, record)
       const state = clientState?.checkpointState()
       this.segments.append(key, record.position, rows, Date.now(), state, record.data.byteLength)
+      if (!budget.due()) continue
+      // What is appended is processed: a snapshot taken during the turn (a tick, a revocation) starts here.
+      this.clientPartitions.processedUpTo(key, record.position)
+      if (this.segments.hasSealed) this.kickFlush()
+      await budget.turn()
     }
     const last = batch.records[batch.records.length - 1]
     if (last !== undefined) this.clientPartitions.processedUpTo(key, last.position)

@@ -1,5 +1,6 @@
 // The chaos harness (chaos/, `npm run chaos`) run small, through its own scenario functions: its own
-// broker and ClickHouse server process, real `pulse process` children, a few seeded faults each. It
+// broker, Kinesis emulator and ClickHouse server process, real `pulse process` children, a few
+// seeded faults each. It
 // proves the harness passes runs with no duplicates and counts copied and missing rows as such; the
 // negative control (--no-dedup) and the full-size run is `npm run chaos` (RELIABILITY.md, "Chaos").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -64,6 +65,15 @@ describe('the chaos harness, small', () => {
     expect(duplicated(await readCounts(client, database))).toBe(37)
     await client.command({ query: `DELETE FROM ${database}.network_flows WHERE source_index = 0 AND source_position IN (SELECT source_position FROM ${database}.network_flows ORDER BY source_partition, source_position LIMIT 5)`, clickhouse_settings: { mutations_sync: '2' } })
     expect(lost(await readCounts(client, database), OPTIONS.events, OPTIONS.flows)).toBeGreaterThan(0)
+  })
+
+  it('passes kills of Kinesis workers sharing leases, and two splits and a merge under load', async () => {
+    const killed = await run('kinesis-kills')
+    expect(killed.faults).toBe('3 SIGKILLs of 3 processors')
+    expect([killed.lost, killed.duplicated, killed.deadLetters, killed.passed]).toEqual([0, 0, 0, true])
+    const resharded = await run('kinesis-reshard')
+    expect(resharded.faults).toMatch(/^2 splits and 1 merge of the client-event stream at \d+ % of the drain \(5 open shards\)/)
+    expect([resharded.lost, resharded.duplicated, resharded.deadLetters, resharded.passed]).toEqual([0, 0, 0, true])
   })
 
   it('passes a broker restart and a ClickHouse outage', async () => {
