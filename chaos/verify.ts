@@ -1,7 +1,8 @@
 // What a scenario is judged by, read from ClickHouse. Client events are identified by event_id (the
-// generator makes every id unique); flows have no id, so by their Kafka record (source_partition,
-// source_position, source_index): one produced record is one row. The scenario's database and topics
-// are its own, so every row there came from the produced set and "lost" is produced − uniqExact.
+// generator makes every id unique); flows have no id, so by their stream record (source_partition,
+// source_position, source_index): one produced record is one row. The scenario's database is its own
+// and its topics or streams hold only the workload, so every row there came from the produced set and
+// "lost" is produced − uniqExact.
 import type { ClickHouseClient } from '@clickhouse/client'
 
 export interface TableCounts {
