@@ -21,9 +21,20 @@ export interface SourceBatch {
 /** Called with each batch, in order per partition; the source fetches no more for that partition until it resolves. */
 export type BatchHandler = (batch: SourceBatch) => Promise<void>
 
+/**
+ * Where a partition came from, when it continues others: a Kinesis shard made by a split or a merge
+ * is read only once its parents are read to their end, and the keys it receives were theirs before.
+ */
+export interface Lineage {
+  /** The partitions a partition was split or merged from (none for an original one). */
+  parentsOf(partition: string): readonly string[]
+  /** A partition's stored checkpoint (its last, for a parent read to its end). */
+  checkpointOf(partition: string): Checkpoint | undefined
+}
+
 export interface PartitionLifecycle {
-  /** A partition this process now reads, with its stored checkpoint (undefined: read from the start). */
-  onAssigned?(stream: string, partition: string, checkpoint: Checkpoint | undefined): Promise<void>
+  /** A partition this process now reads, with its stored checkpoint (undefined: read from the start) and, for a child shard, its lineage. */
+  onAssigned?(stream: string, partition: string, checkpoint: Checkpoint | undefined, lineage?: Lineage): Promise<void>
   /** A partition this process gives up: flush and commit what it holds for it before resolving. */
   onRevoked?(stream: string, partition: string): Promise<void>
   /**

@@ -60,6 +60,12 @@ export class ClientPartition {
    * counts its error as a failed start. Restoring rebuilds them from the same events.
    */
   readonly endedSessions = new Map<string, PlaybackSession>()
+  /**
+   * Open sessions of a Kinesis shard's parents (a split or merge), carried on here: one becomes this
+   * partition's own when an event of it arrives (its key hashes here); the others went to a sibling
+   * and are never written from here (their rows stand as the parent or the sibling wrote them).
+   */
+  private readonly inherited = new Map<string, PlaybackSession>()
   /** A/B cells per app session, learned from ab_allocation events (see AppSessionCells). */
   private readonly cells = new Map<string, AppSessionCells>()
   /** On-time contributions of the minutes the watermark has not closed yet. */
@@ -76,6 +82,29 @@ export class ClientPartition {
     this.dedup = new DedupWindow(settings.dedupHorizonMs)
     this.windows = new MinuteWindows(settings.windowMs)
     this.windowsFlushedAt = restored?.windowsFlushedAt
+  }
+
+  /**
+   * Carries on the per-key state of a parent shard at its end: its open sessions (see `inherited`),
+   * its recently ended ones, its app sessions' A/B cells and its recent event ids. Not its windows:
+   * the parent wrote them as they stood when it finished, and per-minute rows add up.
+   */
+  inherit(parent: ClientPartition): void {
+    for (const source of [parent.sessions, parent.inherited]) {
+      for (const [id, session] of source) if (!this.knows(id)) this.inherited.set(id, session)
+    }
+    for (const [id, session] of parent.endedSessions) if (!this.knows(id)) this.endedSessions.set(id, session)
+    for (const [appSession, cells] of parent.cells) if (!this.cells.has(appSession)) this.cells.set(appSession, cells)
+    this.dedup.absorb(parent.dedup)
+  }
+
+  /** Parents' open sessions not (yet) continued here. */
+  get inheritedSessions(): number {
+    return this.inherited.size
+  }
+
+  private knows(sessionId: string): boolean {
+    return this.sessions.has(sessionId) || this.endedSessions.has(sessionId) || this.inherited.has(sessionId)
   }
 
   /** The state a checkpoint after the latest record keeps. */
@@ -142,7 +171,10 @@ export class ClientPartition {
 
   /** Closes sessions known to be over (ended by a stop during restore, or written as ended by a timeout). */
   dropSessions(ended: readonly string[]): void {
-    for (const id of ended) this.sessions.get(id)?.timeOut()
+    for (const id of ended) {
+      this.sessions.get(id)?.timeOut()
+      this.inherited.delete(id)
+    }
     for (const [id, session] of this.sessions) {
       if (!session.ended) continue
       this.sessions.delete(id)
@@ -199,13 +231,21 @@ export class ClientPartition {
       cells.list = undefined
     }
     if (event.playback_id === null) return { session: undefined, playedMs: 0 }
-    let session = this.sessions.get(event.playback_id) ?? this.endedSessions.get(event.playback_id)
+    let session = this.sessions.get(event.playback_id) ?? this.endedSessions.get(event.playback_id) ?? this.adoptInherited(event.playback_id)
     if (session === undefined) {
       session = new PlaybackSession(event, this.abCellsOf(event))
       this.sessions.set(event.playback_id, session)
     }
     const playedMs = session.apply(event)
     return { session, playedMs }
+  }
+
+  private adoptInherited(sessionId: string): PlaybackSession | undefined {
+    const session = this.inherited.get(sessionId)
+    if (session === undefined) return undefined
+    this.inherited.delete(sessionId)
+    this.sessions.set(sessionId, session)
+    return session
   }
 
   /** The event's app session's sorted test:cell pairs; notes the app session as active at the event. */
@@ -249,6 +289,8 @@ export class ClientPartition {
     for (const [id, session] of this.endedSessions) {
       if (session.lastEventTime + windowMs + allowedLatenessMs < watermark) this.endedSessions.delete(id)
     }
+    // A sibling's session times out there, not here.
+    for (const [id, session] of this.inherited) if (session.lastEventTime + this.settings.sessionTimeoutMs < watermark) this.inherited.delete(id)
     const rows: DerivedRow[] = []
     for (const session of this.sessions.values()) {
       if (session.lastEventTime + this.settings.sessionTimeoutMs < watermark) {

@@ -5,6 +5,7 @@
 // read), or after a crash for the snapshot block that was on its way (derived again under its label).
 import type { Logger } from 'pino'
 import type { Checkpoint } from '../pipeline/checkpoint.ts'
+import type { Lineage } from '../pipeline/source.ts'
 import { partitionKey, type DerivedRow } from '../pipeline/rows.ts'
 import type { StateStore } from '../pipeline/state.ts'
 import { ClientPartition, stateHorizonMs, type ClientProcessingSettings, type PartitionCheckpointState } from './client-partition.ts'
@@ -27,6 +28,17 @@ export const IDLE_SNAPSHOT = 'idle@'
  * memory goes back.
  */
 export const RETAIN_MS = 60_000
+
+/**
+ * Generations of resharding a child's state is rebuilt through. Each split or merge within the state
+ * horizon is one; beyond a few, the oldest ancestors' events are past the horizon anyway.
+ */
+const MAX_LINEAGE_DEPTH = 4
+
+function continuedClock(parents: readonly ClientPartition[]): PartitionCheckpointState | undefined {
+  if (parents.length === 0) return undefined
+  return { highestEventTime: Math.max(...parents.map((parent) => parent.clock.highestEventTime)) }
+}
 
 interface Retained {
   state: ClientPartition
@@ -87,25 +99,49 @@ export class ClientPartitions {
   /**
    * A partition arrives with its checkpoint: its state is rebuilt from what the sink holds, unless
    * this process gave it up at exactly that checkpoint (nobody has moved it since), when the state it
-   * set aside is what a rebuild would make, and is taken up without reading anything.
+   * set aside is what a rebuild would make, and is taken up without reading anything. A child shard
+   * first carries on its parents' per-key state, each rebuilt as it stood at its end (`lineage`).
    */
-  async assign(stream: string, partition: string, checkpoint: Checkpoint, nowMs = Date.now()): Promise<void> {
+  async assign(stream: string, partition: string, checkpoint: Checkpoint | undefined, lineage?: Lineage, nowMs = Date.now()): Promise<void> {
     const key = partitionKey(stream, partition)
-    const kept = this.takeRetained(key, checkpoint, nowMs)
+    const kept = checkpoint === undefined ? undefined : this.takeRetained(key, checkpoint, nowMs)
     if (kept !== undefined) {
       this.states.set(key, kept.state)
       this.lastPositions.set(key, kept.position)
       this.lastActive.set(key, nowMs)
-      this.logger.info({ stream, partition, position: checkpoint.position, openSessions: kept.state.sessions.size }, 'partition state kept from before the rebalance')
+      this.logger.info({ stream, partition, position: checkpoint?.position, openSessions: kept.state.sessions.size }, 'partition state kept from before the rebalance')
       return
     }
-    const restored = decodeState(checkpoint.state)
-    const state = this.get(stream, partition, restored)
+    const parents = lineage === undefined ? [] : await this.rebuildParents(stream, partition, lineage, MAX_LINEAGE_DEPTH)
+    const restored = checkpoint === undefined ? undefined : decodeState(checkpoint.state)
+    // A child read for the first time goes on from where its parents' event time stood.
+    const state = this.get(stream, partition, restored ?? continuedClock(parents))
+    for (const parent of parents) state.inherit(parent)
+    if (checkpoint === undefined) {
+      if (parents.length > 0) this.logger.info({ stream, partition, parents: parents.length, inheritedSessions: state.inheritedSessions }, 'child shard carries on its parents\' state')
+      return
+    }
     // Sessions restored here are written on shutdown even if no new record arrives for the partition.
     if (checkpoint.position !== undefined && !this.lastPositions.has(key)) this.lastPositions.set(key, checkpoint.position)
     this.lastActive.set(key, Date.now())
     const applied = await restoreClientPartition(this.store, checkpoint, state, stateHorizonMs(this.settings))
-    this.logger.info({ stream, partition, position: checkpoint.position, events: applied, openSessions: state.sessions.size, openWindows: state.windows.size }, 'partition state restored')
+    this.logger.info({ stream, partition, position: checkpoint.position, events: applied, openSessions: state.sessions.size, openWindows: state.windows.size, parents: parents.length }, 'partition state restored')
+  }
+
+  /** The state of each parent of `partition` at its end, itself carrying on its own parents' (to `depth` generations). */
+  private async rebuildParents(stream: string, partition: string, lineage: Lineage, depth: number): Promise<ClientPartition[]> {
+    if (depth === 0) return []
+    const states: ClientPartition[] = []
+    for (const parent of lineage.parentsOf(partition)) {
+      const checkpoint = lineage.checkpointOf(parent)
+      // A parent nothing was ever read from handed no key state on.
+      if (checkpoint?.position === undefined) continue
+      const state = new ClientPartition(this.settings, decodeState(checkpoint.state))
+      for (const grandparent of await this.rebuildParents(stream, parent, lineage, depth - 1)) state.inherit(grandparent)
+      await restoreClientPartition(this.store, checkpoint, state, stateHorizonMs(this.settings))
+      states.push(state)
+    }
+    return states
   }
 
   /** Forgets a partition: if it comes back, assign() must rebuild it from the sink, not add to a stale copy. */

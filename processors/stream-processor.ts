@@ -10,7 +10,7 @@ import { Flusher } from '../pipeline/flusher.ts'
 import { partitionKey } from '../pipeline/rows.ts'
 import { PartitionSegments } from '../pipeline/segments.ts'
 import type { Sink } from '../pipeline/sink.ts'
-import type { Source, SourceBatch } from '../pipeline/source.ts'
+import type { Lineage, Source, SourceBatch } from '../pipeline/source.ts'
 import type { StateStore } from '../pipeline/state.ts'
 import type { WriterSchemas } from '../schemas/confluent/writer-schemas.ts'
 import type { FlowLogFormat } from '../schemas/flow-log/format.ts'
@@ -125,7 +125,7 @@ export class StreamProcessor {
     await this.enrichment.start()
     this.ticker = setInterval(() => this.tick(), TICK_MS)
     await this.options.source.start((batch) => this.handle(batch), {
-      onAssigned: (stream, partition, checkpoint) => this.assign(stream, partition, checkpoint),
+      onAssigned: (stream, partition, checkpoint, lineage) => this.assign(stream, partition, checkpoint, lineage),
       onRevoked: (stream, partition) => this.revoke(stream, partition),
       onFailed: (error) => this.fail(error),
     })
@@ -177,11 +177,16 @@ export class StreamProcessor {
    * derived again from the rebuilt state under its recorded label, before any record: per-minute rows
    * are additive, so it must repeat with the same token, not be re-derived later under another.
    */
-  private async assign(stream: string, partition: string, checkpoint: Checkpoint | undefined): Promise<void> {
-    if (checkpoint === undefined) return
+  private async assign(stream: string, partition: string, checkpoint: Checkpoint | undefined, lineage?: Lineage): Promise<void> {
+    const stateful = KIND_HANDLERS[this.options.kindOf(stream)].stateful
+    // A child shard never read yet still carries on its parents' sessions.
+    if (checkpoint === undefined) {
+      if (stateful && lineage !== undefined) await this.clientPartitions.assign(stream, partition, undefined, lineage)
+      return
+    }
     this.flusher.adopt(checkpoint)
-    if (!KIND_HANDLERS[this.options.kindOf(stream)].stateful) return
-    await this.clientPartitions.assign(stream, partition, checkpoint)
+    if (!stateful) return
+    await this.clientPartitions.assign(stream, partition, checkpoint, lineage)
     const label = checkpoint.pending?.snapshot
     const key = partitionKey(stream, partition)
     const again = label === undefined || !this.options.dedup ? undefined : this.clientPartitions.snapshotAgain(key, label)

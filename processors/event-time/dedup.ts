@@ -27,6 +27,12 @@ export class DedupWindow {
     return false
   }
 
+  /** Remembers the ids `other` remembers (a Kinesis child shard carrying on its parents' keys). */
+  absorb(other: DedupWindow): void {
+    this.uuids.absorb(other.uuids)
+    for (const [id, time] of other.others) if (!this.others.has(id)) this.others.set(id, time)
+  }
+
   /** Forgets ids older than the horizon; sweeps at most once per tenth of the horizon. */
   private evict(highestEventTime: number): void {
     if (highestEventTime < this.sweepAfter) return

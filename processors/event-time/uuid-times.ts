@@ -72,6 +72,17 @@ export class UuidTimes {
     if (this.count * 2 > this.times.length) this.rebuild(this.times.length * 2, Number.NEGATIVE_INFINITY)
   }
 
+  /** Takes every id of `other` this table does not hold yet, with its time. */
+  absorb(other: UuidTimes): void {
+    const key = new Uint32Array(WORDS)
+    for (let slot = 0; slot < other.times.length; slot++) {
+      const time = other.times[slot] as number
+      if (Number.isNaN(time)) continue
+      for (let w = 0; w < WORDS; w++) key[w] = other.words[slot * WORDS + w] as number
+      if (this.get(key) === undefined) this.set(key, time)
+    }
+  }
+
   /** Forgets every id whose time is before `cutoff`, shrinking the table when most are gone. */
   retainFrom(cutoff: number): void {
     let live = 0

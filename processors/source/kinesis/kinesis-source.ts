@@ -10,7 +10,7 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
-import type { BatchHandler, PartitionLifecycle, Source } from '../../../pipeline/source.ts'
+import type { BatchHandler, Lineage, PartitionLifecycle, Source } from '../../../pipeline/source.ts'
 import type { Checkpoint, CheckpointStore } from '../../../pipeline/checkpoint.ts'
 import { FencedCheckpoints } from './fenced-store.ts'
 import type { SourceMetrics } from '../metrics.ts'
@@ -157,7 +157,8 @@ export class KinesisSource implements Source {
       // shard's state are read again a few times before giving up (a lost lease is not retried).
       checkpoint = await retry(async () => {
         const stored = await this.checkpoints.claim(this.name, lease.stream, lease.shard)
-        await this.lifecycle.onAssigned?.(lease.stream, lease.shard, stored)
+        const lineage = lease.parents.length === 0 ? undefined : await this.lineageOf(lease.stream)
+        await this.lifecycle.onAssigned?.(lease.stream, lease.shard, stored, lineage)
         return stored
       }, { ...DEFAULT_RETRY, retriable: (error) => !this.stopping() && !(error instanceof LeaseLostError) })
     } catch (error) {
@@ -199,6 +200,13 @@ export class KinesisSource implements Source {
     // Nothing read since the checkpoint, or the last block already committed: the final position is in.
     if (lastSeen === undefined || lastSeen === after || this.committedAt.get(lease.key) === lastSeen) await this.finishShard(lease)
     else this.endedAt.set(lease.key, { position: lastSeen, lease })
+  }
+
+  /** The stream's shards' parents (from the lease table) and their checkpoints, for a child shard's state. */
+  private async lineageOf(stream: string): Promise<Lineage> {
+    const [leases, checkpoints] = await Promise.all([this.options.table.list(), this.options.checkpoints.load(this.name, stream)])
+    const parents = new Map(leases.filter((lease) => lease.stream === stream).map((lease) => [lease.shard, lease.parents]))
+    return { parentsOf: (shard) => parents.get(shard) ?? [], checkpointOf: (shard) => checkpoints.get(shard) }
   }
 
   /**

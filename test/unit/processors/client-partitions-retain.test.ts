@@ -46,7 +46,7 @@ describe('ClientPartitions: state kept across a rebalance', () => {
     const partitions = new ClientPartitions(SETTINGS, sink, testLogger().logger)
     const checkpoint = processedAndReleased(partitions, T0)
     expect([...partitions.keys()]).toEqual([])
-    await partitions.assign('events', '0', checkpoint, T0 + 5000)
+    await partitions.assign('events', '0', checkpoint, undefined, T0 + 5000)
     expect(sink.asked).toEqual([])
     const state = partitions.get('events', '0')
     expect([...state.sessions.keys()].sort()).toEqual(['pb-1', 'pb-2'])
@@ -59,7 +59,7 @@ describe('ClientPartitions: state kept across a rebalance', () => {
       const sink = store([start('e1', 'pb-1', T0)])
       const partitions = new ClientPartitions(SETTINGS, sink, testLogger().logger)
       const checkpoint = { ...processedAndReleased(partitions, T0), ...change }
-      await partitions.assign('events', '0', checkpoint, T0 + 5000)
+      await partitions.assign('events', '0', checkpoint, undefined, T0 + 5000)
       expect(sink.asked).toHaveLength(1)
       // Rebuilt from what the sink holds: pb-2 (only in the set-aside copy) is gone.
       expect([...partitions.get('events', '0').sessions.keys()]).toEqual(['pb-1'])
@@ -71,7 +71,7 @@ describe('ClientPartitions: state kept across a rebalance', () => {
     const partitions = new ClientPartitions(SETTINGS, sink, testLogger().logger)
     const checkpoint = processedAndReleased(partitions, T0)
     partitions.expireRetained(T0 + RETAIN_MS + 1)
-    await partitions.assign('events', '0', checkpoint, T0 + RETAIN_MS + 2)
+    await partitions.assign('events', '0', checkpoint, undefined, T0 + RETAIN_MS + 2)
     expect(sink.asked).toHaveLength(1)
     expect(partitions.get('events', '0').sessions.size).toBe(0)
   })
