@@ -23,26 +23,12 @@
 //   ones still running are written (ended = 0) by the clean shutdown.
 // - Flows: all IP assignment changes are produced and stored before any flow, so every flow is
 //   attributed against the complete history, as of its start.
-import { isDeepStrictEqual } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { createFlowTraffic, generateClientTraffic, type FleetTruth } from '../../producers/generators/index.ts'
 import { decode, encode } from '../../schemas/codec.ts'
 import type { ClientEvent, IpAssignment, NetworkFlow, RecordKind, RecordKinds } from '../../schemas/types.ts'
-import {
-  assertNeverTooLate,
-  expectClientTables,
-  expectFlowsPerMinute,
-  expectTitleQoe,
-  isEmptyRow,
-  type CareRow,
-  type ClientExpectation,
-  type EngagementSums,
-  type FlowSums,
-  type QoeSums,
-  type SessionRow,
-  type TitleEngagementSums,
-  type TitleQoeSums,
-} from '../helpers/oracle.ts'
+import { assertNeverTooLate, expectClientTables, expectFlowsPerMinute, type ClientExpectation, type FlowSums } from '../helpers/oracle.ts'
+import { compareWithOracle, rows } from '../helpers/oracle-tables.ts'
 import { kinesisPipeline, startProcessor, type TestPipeline } from '../helpers/pipeline.ts'
 import { count, embeddedClickHouse, pollUntil } from '../helpers/services.ts'
 
@@ -143,150 +129,6 @@ function records<K extends RecordKind>(kind: K, items: readonly RecordKinds[K][]
   return items.map((record) => ({ key: keyOf(record), value: encode(kind, record) }))
 }
 
-async function rows<T>(sql: string): Promise<T[]> {
-  const { clickhouse } = embeddedClickHouse()
-  const result = await clickhouse.client.query({ query: sql, format: 'JSONEachRow' })
-  return result.json<T>()
-}
-
-/** Differences between two keyed collections, at most `limit` of them, readable in a test failure. */
-function differences<T>(actual: ReadonlyMap<string, T>, expected: ReadonlyMap<string, T>, same: (a: T, b: T) => boolean, limit = 15): string[] {
-  const found: string[] = []
-  for (const [key, want] of expected) {
-    const got = actual.get(key)
-    if (got === undefined) found.push(`missing ${key}: expected ${JSON.stringify(want)}`)
-    else if (!same(got, want)) found.push(`differs ${key}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`)
-  }
-  for (const [key, got] of actual) if (!expected.has(key)) found.push(`unexpected ${key}: ${JSON.stringify(got)}`)
-  if (found.length > limit) return [...found.slice(0, limit), `... and ${found.length - limit} more`]
-  return found
-}
-
-const exactly = <T>(a: T, b: T): boolean => isDeepStrictEqual(a, b)
-
-function sameSession(a: SessionRow, b: SessionRow): boolean {
-  const close = (x: number | null, y: number | null): boolean => (x === null || y === null ? x === y : Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(y)))
-  const { avg_bitrate_kbps: aAvg, rebuffer_ratio: aRatio, ...aRest } = a
-  const { avg_bitrate_kbps: bAvg, rebuffer_ratio: bRatio, ...bRest } = b
-  return close(aAvg, bAvg) && close(aRatio, bRatio) && exactly(aRest, bRest)
-}
-
-function numbers(row: Record<string, unknown>, columns: readonly string[]): Record<string, number> {
-  return Object.fromEntries(columns.map((column): [string, number] => [column, Number(row[column])]))
-}
-
-const QOE_SUMS = ['play_attempts', 'plays', 'failed_plays', 'rebuffer_events', 'rebuffer_ms', 'played_ms', 'glitches', 'errors'] as const
-const ENGAGEMENT_SUMS = ['impressions', 'clicks', 'plays', 'played_ms', 'completions', 'autoplay_next'] as const
-
-async function readQoe(database: string): Promise<Map<string, QoeSums>> {
-  const result = await rows<Record<string, unknown>>(`
-    SELECT toUnixTimestamp(minute) AS m, device_type, country, cdn,
-           ${QOE_SUMS.map((column) => `sum(${column}) AS ${column}`).join(', ')}, sumMap(startup_ms_hist) AS hist
-    FROM ${database}.qoe_1m GROUP BY m, device_type, country, cdn`)
-  const map = new Map<string, QoeSums>()
-  for (const row of result) {
-    const sums = { ...numbers(row, QOE_SUMS), startup_ms_hist: histogram(row.hist) } as QoeSums
-    if (!isEmptyRow(sums)) map.set(`${Number(row.m)}|${String(row.device_type)}|${String(row.country)}|${String(row.cdn)}`, sums)
-  }
-  return map
-}
-
-function histogram(value: unknown): Record<string, number> {
-  const buckets = Object.entries(value as Record<string, string>).map(([bucket, n]): [string, number] => [bucket, Number(n)])
-  return Object.fromEntries(buckets.filter(([, n]) => n !== 0))
-}
-
-const TITLE_QOE_SUMS = [...QOE_SUMS, 'completions', 'autoplay_next'] as const
-const TITLE_ENGAGEMENT_SUMS = ['impressions', 'clicks', 'plays', 'completions', 'autoplay_next'] as const
-
-async function readTitleQoe(database: string): Promise<Map<string, TitleQoeSums>> {
-  const result = await rows<Record<string, unknown>>(`
-    SELECT toUnixTimestamp(minute) AS m, title_id, device_type, country, cdn, ${TITLE_QOE_SUMS.join(', ')}, startup_ms_hist
-    FROM ${database}.title_qoe_1m_v`)
-  const key = (row: Record<string, unknown>): string => `${Number(row.m)}|${String(row.title_id)}|${String(row.device_type)}|${String(row.country)}|${String(row.cdn)}`
-  return new Map(result.map((row) => [key(row), { ...numbers(row, TITLE_QOE_SUMS), startup_ms_hist: histogram(row.startup_ms_hist) } as TitleQoeSums]))
-}
-
-async function readTitleEngagement(database: string): Promise<Map<string, TitleEngagementSums>> {
-  const result = await rows<Record<string, unknown>>(`
-    SELECT toUnixTimestamp(minute) AS m, title_id, row_id, ${TITLE_ENGAGEMENT_SUMS.join(', ')} FROM ${database}.title_engagement_1m_v`)
-  const key = (row: Record<string, unknown>): string => `${Number(row.m)}|${String(row.title_id)}|${String(row.row_id)}`
-  return new Map(result.map((row) => [key(row), numbers(row, TITLE_ENGAGEMENT_SUMS) as unknown as TitleEngagementSums]))
-}
-
-async function readEngagement(database: string): Promise<Map<string, EngagementSums>> {
-  const result = await rows<Record<string, unknown>>(`
-    SELECT toUnixTimestamp(minute) AS m, row_id, ab_test_id, ab_cell, ${ENGAGEMENT_SUMS.map((column) => `sum(${column}) AS ${column}`).join(', ')}
-    FROM ${database}.engagement_1m GROUP BY m, row_id, ab_test_id, ab_cell`)
-  return new Map(
-    result.map((row) => [
-      `${Number(row.m)}|${String(row.row_id)}|${String(row.ab_test_id)}|${String(row.ab_cell)}`,
-      numbers(row, ENGAGEMENT_SUMS) as unknown as EngagementSums,
-    ]),
-  )
-}
-
-async function readSessions(database: string): Promise<SessionRow[]> {
-  const result = await rows<Record<string, unknown>>(`
-    SELECT session_id, profile_id, device_id, device_type, app_session_id, title_id, country, isp, cdn, ab_cells,
-           toUnixTimestamp64Milli(start_time) AS start_ms, toUnixTimestamp64Milli(end_time) AS end_ms, started, startup_ms,
-           rebuffer_count, rebuffer_ms, played_ms, rebuffer_ratio, avg_bitrate_kbps, peak_bitrate_kbps, errors, glitches,
-           exit_reason, autoplay_next, ended
-    FROM ${database}.playback_sessions FINAL`)
-  const nullable = (value: unknown): number | null => (value === null ? null : Number(value))
-  return result.map((row) => ({
-    session_id: String(row.session_id),
-    profile_id: String(row.profile_id),
-    device_id: String(row.device_id),
-    device_type: String(row.device_type),
-    app_session_id: String(row.app_session_id),
-    title_id: String(row.title_id),
-    country: String(row.country),
-    isp: String(row.isp),
-    cdn: String(row.cdn),
-    ab_cells: row.ab_cells as string[],
-    start_time: Number(row.start_ms),
-    end_time: Number(row.end_ms),
-    started: Number(row.started),
-    startup_ms: nullable(row.startup_ms),
-    rebuffer_count: Number(row.rebuffer_count),
-    rebuffer_ms: Number(row.rebuffer_ms),
-    played_ms: Number(row.played_ms),
-    rebuffer_ratio: Number(row.rebuffer_ratio),
-    avg_bitrate_kbps: nullable(row.avg_bitrate_kbps),
-    peak_bitrate_kbps: nullable(row.peak_bitrate_kbps),
-    errors: Number(row.errors),
-    glitches: Number(row.glitches),
-    exit_reason: String(row.exit_reason),
-    autoplay_next: Number(row.autoplay_next),
-    ended: Number(row.ended),
-  }))
-}
-
-async function readCare(database: string): Promise<Map<string, CareRow>> {
-  const result = await rows<Record<string, unknown>>(
-    `SELECT session_id, profile_id, toUnixTimestamp64Milli(action_time) AS action_ms, problems, remedy FROM ${database}.care_actions FINAL`,
-  )
-  return new Map(
-    result.map((row) => [
-      String(row.session_id),
-      { session_id: String(row.session_id), profile_id: String(row.profile_id), action_time: Number(row.action_ms), problems: row.problems as string[], remedy: String(row.remedy) },
-    ]),
-  )
-}
-
-async function readFlows(database: string): Promise<Map<string, FlowSums>> {
-  const result = await rows<Record<string, unknown>>(`
-    SELECT toUnixTimestamp(minute) AS m, src_app, dst_app, dst_port, protocol, action, sum(flows) AS flows, sum(packets) AS packets, sum(bytes) AS bytes
-    FROM ${database}.flows_1m GROUP BY m, src_app, dst_app, dst_port, protocol, action`)
-  return new Map(
-    result.map((row) => [
-      `${Number(row.m)}|${String(row.src_app)}|${String(row.dst_app)}|${Number(row.dst_port)}|${Number(row.protocol)}|${String(row.action)}`,
-      numbers(row, ['flows', 'packets', 'bytes']) as unknown as FlowSums,
-    ]),
-  )
-}
-
 async function newPipeline(): Promise<TestPipeline> {
   return kinesisPipeline({ clickhouse: { batchRows: 500 }, processing: PROCESSING })
 }
@@ -323,12 +165,12 @@ async function expectMatchesOracle(database: string, workload: Workload): Promis
   const { clickhouse } = embeddedClickHouse()
 
   // Raw rows: every id once, the injected ones too_late (and dead-lettered), the rest on time or late.
-  const stored = await rows<{ event_id: string; arrival: string }>(`SELECT event_id, arrival FROM ${database}.client_events`)
+  const stored = await rows<{ event_id: string; arrival: string }>(clickhouse.client, `SELECT event_id, arrival FROM ${database}.client_events`)
   expect(stored.length).toBe(client.kept.length)
   expect(new Set(stored.map((row) => row.event_id))).toEqual(new Set(client.kept.map((event) => event.event_id)))
   expect(stored.filter((row) => row.arrival === 'too_late').map((row) => row.event_id).sort()).toEqual([...client.tooLate].sort())
   expect(stored.filter((row) => row.arrival === 'late').length).toBeGreaterThan(0)
-  const letters = await rows<{ stage: string; reason: string; raw_base64: string }>(`SELECT stage, reason, raw_base64 FROM ${database}.dead_letters`)
+  const letters = await rows<{ stage: string; reason: string; raw_base64: string }>(clickhouse.client, `SELECT stage, reason, raw_base64 FROM ${database}.dead_letters`)
   expect(letters.map((letter) => [letter.stage, letter.reason])).toEqual(client.tooLate.map(() => ['window', 'too_late']))
   const letterIds = letters.map((letter) => {
     const decoded = decode('client_event', Buffer.from(letter.raw_base64, 'base64'))
@@ -336,21 +178,9 @@ async function expectMatchesOracle(database: string, workload: Workload): Promis
   })
   expect(letterIds.sort()).toEqual([...client.tooLate].sort())
 
-  expect(differences(await readQoe(database), client.qoe, exactly)).toEqual([])
-  expect(differences(await readEngagement(database), client.engagement, exactly)).toEqual([])
-
-  const sessions = await readSessions(database)
-  const ended = new Map(sessions.filter((row) => row.ended === 1).map((row) => [row.session_id, row]))
-  const open = new Map(sessions.filter((row) => row.ended === 0).map((row) => [row.session_id, row]))
-  expect(differences(ended, client.ended, sameSession)).toEqual([])
-  expect(open.size).toBe(client.open.size)
-  expect(differences(open, client.open, sameSession)).toEqual([])
-  expect(differences(await readCare(database), client.care, exactly)).toEqual([])
-  // Per-title questions since migration 012: the views over the raw rows and the sessions.
-  expect(differences(await readTitleEngagement(database), client.titleEngagement, exactly)).toEqual([])
-  expect(differences(await readTitleQoe(database), expectTitleQoe([...client.ended.values(), ...client.open.values()]), exactly)).toEqual([])
-
-  expect(differences(await readFlows(database), workload.flowsPerMinute, exactly)).toEqual([])
+  // Aggregates, sessions (ended and still open), care actions, the per-title views and flows_1m.
+  const tables = await compareWithOracle(clickhouse.client, database, client, workload.flowsPerMinute)
+  expect(tables.filter((table) => table.differences.length > 0)).toEqual([])
   expect(await count(clickhouse, `SELECT count() FROM ${database}.network_flows`)).toBe(workload.flows.length)
 }
 
