@@ -199,6 +199,7 @@ export function streamProcessor(runtime: Runtime, parts: SinkParts, source: Sour
     checkpoints: source instanceof KinesisSource || source instanceof KafkaSource ? source.fenced() : parts.store,
     state: parts.state,
     kindOf: kindOfStream(streams, config.flowLogs.stream),
+    assignmentStream: streams.ip_assignment,
     flowFormat: configuredFormat(config.flowLogs.format),
     ...writerSchemasOption(runtime),
     registry: runtime.registry,

@@ -49,6 +49,12 @@ export interface Source {
   start(handler: BatchHandler, lifecycle?: PartitionLifecycle): Promise<void>
   /** Acknowledges that every row derived from records up to `position` is in ClickHouse. */
   commit(stream: string, partition: string, position: string): Promise<void>
+  /**
+   * Whether the positions in `committed` (partition → last committed position) cover every record
+   * `stream` took before `appendedBeforeMs`, on every one of its partitions: the frontier flows wait
+   * for on the assignment stream (processors/enrich/frontier.ts). Called after that time.
+   */
+  covers(stream: string, committed: ReadonlyMap<string, string>, appendedBeforeMs: number): Promise<boolean>
   /** True while the source can reach its stream; /readyz reports it. */
   readonly isConnected: boolean
   stop(): Promise<void>

@@ -12,6 +12,7 @@ export interface ProcessorMetrics {
   sessionsEnded: Counter<'exit_reason'>
   careActions: Counter<'remedy'>
   holdBack: Gauge
+  frontierWaits: Counter<'outcome'>
   skippedRecords: Counter<'reason'>
 }
 
@@ -49,6 +50,12 @@ export function createProcessorMetrics(registry: Registry): ProcessorMetrics {
     holdBack: new Gauge({
       name: 'pulse_enrich_hold_back_seconds',
       help: 'How long flows are held before enrichment so late IP assignments still attribute them; flows are this much less fresh.',
+      registers,
+    }),
+    frontierWaits: new Counter({
+      name: 'pulse_enrich_frontier_waits_total',
+      help: 'Flow batches that waited for the IP assignment stream to be written up to their time: caught_up, or gave_up (enriched with what was known after the longest wait).',
+      labelNames: ['outcome'],
       registers,
     }),
     skippedRecords: new Counter({

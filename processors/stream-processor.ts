@@ -21,6 +21,7 @@ import { TurnBudget } from '../runtime/turns.ts'
 import type { ClientProcessingSettings } from './client-partition.ts'
 import { ClientPartitions, IDLE_SNAPSHOT, SHUTDOWN_SNAPSHOT } from './client-partitions.ts'
 import { Enrichment } from './enrich/enrichment.ts'
+import { AssignmentFrontier } from './enrich/frontier.ts'
 import { KIND_HANDLERS } from './kinds.ts'
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics.ts'
 import { RecordProcessor } from './record-processor.ts'
@@ -33,6 +34,8 @@ export interface StreamProcessorOptions {
   /** Where state is read back from (the sink's tables). */
   state: StateStore
   kindOf: (stream: string) => RecordKind
+  /** The IP assignment stream flows wait to be read up to (processors/enrich/frontier.ts); unset: the hold-back only. */
+  assignmentStream?: string
   /** Format of flow log lines without a header line (`--flow-log-format`); AWS's default when unset. */
   flowFormat?: FlowLogFormat
   /** Writer schemas from the schema registry, for Confluent-framed records; unset without one. */
@@ -94,7 +97,13 @@ export class StreamProcessor {
       dedup: options.dedup,
       kindOf: options.kindOf,
     })
-    this.enrichment = new Enrichment({ store: options.state, holdBackMs: options.processing.enrichHoldBackMs, logger: options.logger })
+    const frontier = options.assignmentStream === undefined ? undefined : new AssignmentFrontier({ stream: options.assignmentStream, source: options.source, checkpoints: options.checkpoints })
+    this.enrichment = new Enrichment({
+      store: options.state,
+      holdBackMs: options.processing.enrichHoldBackMs,
+      logger: options.logger,
+      ...(frontier === undefined ? {} : { frontier, frontierWaits: this.metrics.frontierWaits }),
+    })
     this.clientPartitions = new ClientPartitions(options.processing, options.state, options.logger)
     this.records = new RecordProcessor({
       source: options.source.name,
@@ -209,6 +218,9 @@ export class StreamProcessor {
     try {
       // Room is made before a batch is taken, not only after: sources hand over batches of several
       // partitions at once, and each would otherwise land on top of a full buffer.
+      // Flows wait for their assignments before they take any room: the assignment batches they wait
+      // for must still get in.
+      if (KIND_HANDLERS[this.options.kindOf(batch.stream)].holdsBack) await this.enrichment.holdBack(batch)
       const bytes = inputBytes(batch)
       await this.admit(bytes)
       try {
@@ -225,7 +237,6 @@ export class StreamProcessor {
 
   private async process(batch: SourceBatch): Promise<void> {
     const handler = KIND_HANDLERS[this.options.kindOf(batch.stream)]
-    if (handler.holdsBack) await this.enrichment.holdBack(batch)
     // While the registry is down the batch waits here, and the source with it: nothing is dead-lettered for it.
     await this.options.writerSchemas?.prefetch(userRecords(batch), this.stopping.signal)
     const key = partitionKey(batch.stream, batch.partition)

@@ -13,6 +13,7 @@ import type { BatchHandler, PartitionLifecycle, Source } from '../../../pipeline
 import { ensureTopics } from './client.ts'
 import { connectFailure } from './connect-failure.ts'
 import { whileHeartbeating } from './heartbeats.ts'
+import { topicCovered } from './covers.ts'
 import { publishLag, readLag, type OwnedPartition } from './lag.ts'
 import { withRejoinHooks, type JoinedGeneration, type TopicPartitions } from './rejoin-hook.ts'
 import { stickyAssigner } from './sticky-assigner.ts'
@@ -174,6 +175,10 @@ export class KafkaSource implements Source {
   /** The checkpoint store the flusher must write through: every write is checked against the partition's claims. */
   fenced(): CheckpointStore {
     return this.fence
+  }
+
+  covers(stream: string, committed: ReadonlyMap<string, string>): Promise<boolean> {
+    return topicCovered(this.admin, stream, committed)
   }
 
   /** Commits the offset after `position` (Kafka stores the next offset to read); see commit-policy.ts. */

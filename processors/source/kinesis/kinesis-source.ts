@@ -15,6 +15,7 @@ import type { Checkpoint, CheckpointStore } from '../../../pipeline/checkpoint.t
 import { FencedCheckpoints } from './fenced-store.ts'
 import type { SourceMetrics } from '../metrics.ts'
 import { readShard } from './shard-reader.ts'
+import { streamCovered } from './covers.ts'
 import { errorMessage } from '../../../runtime/errors.ts'
 import { DEFAULT_RETRY, retry } from '../../../runtime/retry.ts'
 import { LeaseLostError, leaseKey, type Lease, type LeaseTable } from './lease-table.ts'
@@ -97,6 +98,10 @@ export class KinesisSource implements Source {
   /** The checkpoint store the flusher must write through: nothing is written for a shard whose lease is gone. */
   fenced(): CheckpointStore {
     return this.checkpoints
+  }
+
+  covers(stream: string, committed: ReadonlyMap<string, string>, appendedBeforeMs: number): Promise<boolean> {
+    return streamCovered(this.options.client, stream, committed, appendedBeforeMs)
   }
 
   commit(stream: string, partition: string, position: string): Promise<void> {

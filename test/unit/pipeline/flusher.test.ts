@@ -40,6 +40,7 @@ function parts(refuse: (block: Block) => RejectedRow[] = () => []) {
     isConnected: true,
     start: () => Promise.resolve(),
     stop: () => Promise.resolve(),
+    covers: () => Promise.resolve(true),
     commit: (stream, partition, position) => {
       journal.events.push(`source ${stream}/${partition}@${position}`)
       return Promise.resolve()
