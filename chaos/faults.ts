@@ -15,27 +15,32 @@ function liveSlot(ctx: FaultContext): number | undefined {
   return live[ctx.rng.between(0, live.length - 1)]
 }
 
-/** SIGKILL a live processor at each moment; each comes back after a seeded 0.2–2 s, without blocking the next kill. */
-export async function kills(ctx: FaultContext): Promise<string> {
-  const restarts: Promise<void>[] = []
-  for (const at of moments(ctx.rng, ctx.options.kills, 0.03, 0.9)) {
-    await ctx.progress.until(at)
-    await sleep(ctx.rng.between(0, 500))
-    let slot = liveSlot(ctx)
-    while (slot === undefined) {
-      await sleep(100) // every member is between its kill and its restart
-      slot = liveSlot(ctx)
+/** SIGKILL a live processor at each moment in [from, to] of the drain; each comes back after a seeded 0.2–2 s, without blocking the next kill. */
+export function killsWithin(from: number, to: number): (ctx: FaultContext) => Promise<string> {
+  return async (ctx) => {
+    const restarts: Promise<void>[] = []
+    for (const at of moments(ctx.rng, ctx.options.kills, from, to)) {
+      await ctx.progress.until(at)
+      await sleep(ctx.rng.between(0, 500))
+      let slot = liveSlot(ctx)
+      while (slot === undefined) {
+        await sleep(100) // every member is between its kill and its restart
+        slot = liveSlot(ctx)
+      }
+      const index = slot
+      await ctx.fleet.kill(index)
+      ctx.injected.count++
+      ctx.progress.faultEnded()
+      const delay = ctx.rng.between(200, 2000)
+      restarts.push(sleep(delay).then(() => ctx.fleet.start(index)))
     }
-    const index = slot
-    await ctx.fleet.kill(index)
-    ctx.injected.count++
-    ctx.progress.faultEnded()
-    const delay = ctx.rng.between(200, 2000)
-    restarts.push(sleep(delay).then(() => ctx.fleet.start(index)))
+    await Promise.all(restarts)
+    return `${ctx.options.kills} SIGKILLs of ${ctx.options.processors} processors`
   }
-  await Promise.all(restarts)
-  return `${ctx.options.kills} SIGKILLs of ${ctx.options.processors} processors`
 }
+
+/** The kills scenarios' schedule: from early in the drain to near its end. */
+export const kills = killsWithin(0.03, 0.9)
 
 /** Stop the broker (SIGTERM, a clean shutdown) for a seeded 1–4 s at each moment, then start it on the same ports and data. */
 export async function brokerRestarts(ctx: FaultContext): Promise<string> {

@@ -1,9 +1,11 @@
 // `npm run chaos`: Pulse's Kafka and Kinesis paths under faults (RELIABILITY.md, "Chaos"). Each
 // scenario drains the seeded workload with real `pulse process` children writing over HTTP to a
 // ClickHouse server process, injects its faults at seeded moments, and counts the result.
-// Exits 0 only when every scenario lost and duplicated nothing and the negative control duplicated.
+// Exits 0 only when every scenario lost and duplicated nothing, matched the oracle, and the negative
+// control duplicated. The Kafka and the Kinesis scenarios run as two lanes side by side (chaos/run.ts).
 //
 //   npm run chaos                                         all scenarios, default workload
+//   npm run chaos -- --sequential                         one scenario at a time
 //   npm run chaos -- --events 50000 --flows 10000 --only kafka-kills,zombie --no-write
 //   npm run chaos -- --seed 3 --outage-seconds 10 --kills 30 --batch-rows 500
 //   npm run chaos -- --only kinesis-kills,kinesis-reshard --kinesis-emulator kinesis-mock
@@ -25,6 +27,7 @@ const { values: flags } = parseArgs({
     'batch-rows': { type: 'string' },
     'outage-seconds': { type: 'string' },
     'no-write': { type: 'boolean' },
+    sequential: { type: 'boolean' },
     'kinesis-emulator': { type: 'string' },
   },
 })
@@ -66,12 +69,13 @@ async function main(): Promise<number> {
   const names = scenarios(flags.only)
   const about = machine()
   const started = performance.now()
-  const results = await runChaos(options, names, log)
+  const sequential = flags.sequential === true
+  const results = await runChaos(options, names, log, sequential)
   const minutes = ((performance.now() - started) / 60_000).toFixed(1)
   const command = `npm run chaos${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
   const body = [
     `Command: \`${command}\` (whole run ${minutes} min, ${new Date().toISOString().slice(0, 16)} UTC). Machine: ${about}.`,
-    `Workload per scenario: ${options.events.toLocaleString('en-US')} client events and ${options.flows.toLocaleString('en-US')} flows (+ their IP assignments), seed ${options.seed}, ${options.partitions} partitions per topic, ${options.processors} processors in one group, session timeout ${options.sessionTimeoutMs / 1000} s.`,
+    `Scenarios ${sequential ? 'one at a time' : 'in two lanes side by side (Kafka, Kinesis), each with its own ClickHouse server'}. Workload per scenario: ${options.events.toLocaleString('en-US')} client events and ${options.flows.toLocaleString('en-US')} flows (+ their IP assignments), seed ${options.seed}, ${options.partitions} partitions per topic, ${options.processors} processors in one group, session timeout ${options.sessionTimeoutMs / 1000} s.`,
     '',
     table(results),
     '',

@@ -14,6 +14,7 @@ export class Progress {
   private grewAt = Date.now()
   private readonly pending: number[] = []
   private longest = 0
+  private lastFault: number | undefined
   private stopped = false
   private loop: Promise<void> | undefined
   private stall: Error | undefined
@@ -42,12 +43,18 @@ export class Progress {
 
   /** A fault just ended: its recovery is measured to the next growth. */
   faultEnded(): void {
-    this.pending.push(Date.now())
+    this.lastFault = Date.now()
+    this.pending.push(this.lastFault)
   }
 
   /** Lengthens the allowed stall while a fault deliberately stops progress (an outage). */
   extendStall(ms: number): void {
     this.grewAt = Math.max(this.grewAt, Date.now() + ms)
+  }
+
+  /** When the last fault ended (undefined: none yet). */
+  lastFaultEndedAt(): number | undefined {
+    return this.lastFault
   }
 
   longestRecoveryMs(): number {

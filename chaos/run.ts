@@ -10,17 +10,41 @@ import { benchTransport } from '../bench/pipelines/runner.ts'
 import { startChaosBroker } from './broker.ts'
 import { startClickHouse } from './clickhouse.ts'
 import { startChaosKinesis, type ChaosKinesis } from './kinesis.ts'
+import { expectChaosTables, type ChaosExpectation } from './oracle-check.ts'
 import { killAllProcessors } from './processors.ts'
-import { runScenario } from './scenario.ts'
+import { runScenario, sourceOf } from './scenario.ts'
 import type { ChaosEnv, ChaosOptions, ScenarioName, ScenarioResult } from './types.ts'
-import { chaosStreams, produceWorkload, type StreamNames, type WorkloadSpec } from './workload.ts'
+import { chaosStreams, produceWorkload, workloadKey, type StreamNames, type WorkloadSpec } from './workload.ts'
 
 export interface OpenEnv extends ChaosEnv {
   close(): Promise<void>
 }
 
-export async function openChaosEnv(options: ChaosOptions, log: (line: string) => void, runDir?: string): Promise<OpenEnv> {
-  const dir = runDir ?? (await mkdtemp(join(tmpdir(), 'pulse-chaos-')))
+/** The oracle's expectation per workload, computed once however many environments ask. */
+export type ExpectationMemo = (spec: WorkloadSpec) => ChaosExpectation
+
+export function expectationMemo(log: (line: string) => void): ExpectationMemo {
+  const expectations = new Map<string, ChaosExpectation>()
+  return (spec) => {
+    const key = workloadKey(spec)
+    const known = expectations.get(key)
+    if (known !== undefined) return known
+    const computed = expectChaosTables(spec)
+    log(`oracle: the expected aggregates and sessions of ${spec.events} events and ${spec.flows} flows in ${computed.seconds.toFixed(1)} s`)
+    expectations.set(key, computed)
+    return computed
+  }
+}
+
+export interface EnvSettings {
+  runDir?: string
+  expectation?: ExpectationMemo
+  /** Event time of every load's first record; lanes of one run share it, so they load the same records. */
+  startTime?: number
+}
+
+export async function openChaosEnv(options: ChaosOptions, log: (line: string) => void, settings: EnvSettings = {}): Promise<OpenEnv> {
+  const dir = settings.runDir ?? (await mkdtemp(join(tmpdir(), 'pulse-chaos-')))
   const kafkaDir = join(dir, 'kafka')
   const clickhouseDir = join(dir, 'clickhouse')
   await mkdir(kafkaDir, { recursive: true })
@@ -60,40 +84,56 @@ export async function openChaosEnv(options: ChaosOptions, log: (line: string) =>
     clickhouse,
     transport,
     kinesis: () => (kinesis ??= startChaosKinesis(options.kinesisEmulator)),
+    expectation: settings.expectation ?? expectationMemo(log),
     kafkaTopics: (spec) => {
-      const key = `${spec.events}/${spec.flows}/${spec.seed}/${spec.startTime}`
+      const key = workloadKey(spec)
       const loaded = topics.get(key) ?? loadTopics(spec)
       topics.set(key, loaded)
       return loaded
     },
     // Ten minutes before now: the run's first windows are recent, as a live stream's would be.
-    startTime: Date.now() - 600_000,
+    startTime: settings.startTime ?? Date.now() - 600_000,
     runDir: dir,
     log,
     close,
   }
 }
 
-export async function runChaos(options: ChaosOptions, names: readonly ScenarioName[], log: (line: string) => void): Promise<ScenarioResult[]> {
-  const env = await openChaosEnv(options, log)
+/**
+ * The Kafka and the Kinesis scenarios share no broker or stream, so they run as two lanes side by
+ * side, each with its own ClickHouse server (an outage stops only its own lane's) and one after
+ * another within a lane: one lane's waits (a 60 s outage, a frozen zombie, sessions and leases
+ * expiring after kills) are the other's working time. `sequential` runs them in one lane.
+ */
+export async function runChaos(options: ChaosOptions, names: readonly ScenarioName[], log: (line: string) => void, sequential = false): Promise<ScenarioResult[]> {
+  const lanes = sequential ? [names] : [names.filter((name) => sourceOf(name) === 'kafka'), names.filter((name) => sourceOf(name) === 'kinesis')].filter((lane) => lane.length > 0)
+  const expectation = expectationMemo(log)
+  const startTime = Date.now() - 600_000
+  const envs = await Promise.all(lanes.map(() => openChaosEnv(options, log, { expectation, startTime })))
   const interrupted = (): void => {
-    log('interrupted: killing the processors, stopping the ClickHouse server and the broker')
+    log('interrupted: killing the processors, stopping the ClickHouse servers and the brokers')
     killAllProcessors()
-    void env.close().finally(() => process.exit(130))
+    void Promise.all(envs.map((env) => env.close())).finally(() => process.exit(130))
   }
   process.once('SIGINT', interrupted)
   process.once('SIGTERM', interrupted)
-  const results: ScenarioResult[] = []
+  const results = new Map<ScenarioName, ScenarioResult>()
   try {
-    for (const name of names) {
-      const result = await runScenario(env, name, options)
-      log(`${name}: ${result.passed ? 'PASS' : 'FAIL'}, lost ${result.lost}, duplicated ${result.duplicated}${result.notes.length > 0 ? `; ${result.notes.join('; ')}` : ''}`)
-      results.push(result)
-    }
+    await Promise.all(
+      lanes.map(async (lane, index) => {
+        const env = envs[index]
+        if (env === undefined) return
+        for (const name of lane) {
+          const result = await runScenario(env, name, options)
+          log(`${name}: ${result.passed ? 'PASS' : 'FAIL'}, lost ${result.lost}, duplicated ${result.duplicated}${result.notes.length > 0 ? `; ${result.notes.join('; ')}` : ''}`)
+          results.set(name, result)
+        }
+      }),
+    )
   } finally {
     process.off('SIGINT', interrupted)
     process.off('SIGTERM', interrupted)
-    await env.close()
+    await Promise.all(envs.map((env) => env.close()))
   }
-  return results
+  return names.flatMap((name) => results.get(name) ?? [])
 }

@@ -3,6 +3,7 @@ import type { KafkaTransport } from '../producers/kafka/kafka-transport.ts'
 import type { ChaosBroker } from './broker.ts'
 import type { ChaosClickHouse } from './clickhouse.ts'
 import type { ChaosKinesis, KinesisEmulatorName } from './kinesis.ts'
+import type { ChaosExpectation } from './oracle-check.ts'
 import type { ProcessorFleet } from './processors.ts'
 import type { Progress } from './progress.ts'
 import type { Rng } from './seeded.ts'
@@ -65,6 +66,8 @@ export interface ChaosEnv {
   kinesis(): Promise<ChaosKinesis>
   /** The run's topics holding the workload of `spec`, loaded at the first Kafka scenario that asks. */
   kafkaTopics(spec: WorkloadSpec): Promise<StreamNames>
+  /** The oracle's tables for the workload of `spec`, computed once per run. */
+  expectation(spec: WorkloadSpec): ChaosExpectation
   /** Event time of every load's first record: each load of the run makes the same records. */
   startTime: number
   runDir: string
@@ -93,8 +96,12 @@ export interface ScenarioResult {
   events: number
   flows: number
   lost: number
+  /** False for the negative control, which stops once duplicates show, before its drain ends. */
+  lossJudged: boolean
   duplicated: number
   deadLetters: number
+  /** Aggregates and sessions against the oracle: "9 tables equal", which differ, or why not compared. */
+  oracle: string
   peakRssMiB: number
   longestRecoveryMs: number
   seconds: number

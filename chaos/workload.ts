@@ -17,6 +17,11 @@ export interface WorkloadSpec {
   startTime: number
 }
 
+/** Two specs with one key make the same records. */
+export function workloadKey(spec: WorkloadSpec): string {
+  return `${spec.events}/${spec.flows}/${spec.seed}/${spec.startTime}`
+}
+
 export type StreamNames = Record<RecordKind, string>
 
 export function chaosStreams(prefix: string): StreamNames {
