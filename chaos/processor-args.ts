@@ -4,7 +4,7 @@ import type { StreamNames } from './workload.ts'
 
 /**
  * Sessions end only by playback_stop and a partition's watermark only follows its events: the oracle
- * the sessions are compared with (chaos/oracle.ts) models neither the inactivity timeout nor an idle
+ * the sessions are compared with (test/helpers/oracle.ts) models neither the inactivity timeout nor an idle
  * partition's watermark following the clock, and a run's drain pauses (outages, restores) would fire both.
  */
 const ORACLE_PROCESSING = ['--session-timeout-ms', '86400000', '--idle-timeout-ms', '0']

@@ -99,6 +99,13 @@ export async function openChaosEnv(options: ChaosOptions, log: (line: string) =>
   }
 }
 
+/** The Kafka lane starts with the scenarios that wait most (a 60 s outage, a frozen zombie), while the Kinesis lane drains. */
+const WAITS_FIRST: readonly ScenarioName[] = ['clickhouse-outage', 'zombie']
+
+function inLaneOrder(lane: readonly ScenarioName[]): ScenarioName[] {
+  return [...lane.filter((name) => WAITS_FIRST.includes(name)), ...lane.filter((name) => !WAITS_FIRST.includes(name))]
+}
+
 /**
  * The Kafka and the Kinesis scenarios share no broker or stream, so they run as two lanes side by
  * side, each with its own ClickHouse server (an outage stops only its own lane's) and one after
@@ -106,7 +113,7 @@ export async function openChaosEnv(options: ChaosOptions, log: (line: string) =>
  * expiring after kills) are the other's working time. `sequential` runs them in one lane.
  */
 export async function runChaos(options: ChaosOptions, names: readonly ScenarioName[], log: (line: string) => void, sequential = false): Promise<ScenarioResult[]> {
-  const lanes = sequential ? [names] : [names.filter((name) => sourceOf(name) === 'kafka'), names.filter((name) => sourceOf(name) === 'kinesis')].filter((lane) => lane.length > 0)
+  const lanes = sequential ? [names] : [inLaneOrder(names.filter((name) => sourceOf(name) === 'kafka')), names.filter((name) => sourceOf(name) === 'kinesis')].filter((lane) => lane.length > 0)
   const expectation = expectationMemo(log)
   const startTime = Date.now() - 600_000
   const envs = await Promise.all(lanes.map(() => openChaosEnv(options, log, { expectation, startTime })))

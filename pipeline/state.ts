@@ -24,11 +24,18 @@ export interface StoredClientEvent {
   position: string
 }
 
+/** A playback session ClickHouse holds as ended. */
+export interface EndedSession {
+  sessionId: string
+  /** Its row's end_time (epoch ms): the last event that row had seen. */
+  endTime: number
+}
+
 export interface StateStore {
   /** IP assignment changes written at or after `sinceIngestMs`, in effective-time order. */
   assignmentsSince(sinceIngestMs: number): Promise<IngestedAssignment[]>
   /** The events that shape a partition's state at its committed position, in stream order (streamed: there can be very many). */
   clientEvents(history: ClientEventHistory): AsyncIterable<StoredClientEvent> | Iterable<StoredClientEvent>
-  /** Which of these playback sessions are already written as ended. */
-  endedSessions(ids: readonly string[]): Promise<string[]>
+  /** Which of these playback sessions are already written as ended, with the last event time of that row. */
+  endedSessions(ids: readonly string[]): Promise<EndedSession[]>
 }

@@ -5,6 +5,7 @@
 // it can be restored at a checkpoint (see restore.ts) and replayed exactly.
 import type { ClientEvent } from '../schemas/types.ts'
 import type { DerivedRow } from '../pipeline/rows.ts'
+import type { EndedSession } from '../pipeline/state.ts'
 import { engagementContributions, eventCountContribution, qoeContribution } from './aggregates/client-aggregates.ts'
 import { MinuteWindows } from './aggregates/minute-windows.ts'
 import { comparePositions } from '../pipeline/position.ts'
@@ -169,11 +170,18 @@ export class ClientPartition {
     return this.windows.flushAll()
   }
 
-  /** Closes sessions known to be over (ended by a stop during restore, or written as ended by a timeout). */
-  dropSessions(ended: readonly string[]): void {
-    for (const id of ended) {
-      this.sessions.get(id)?.timeOut()
-      this.inherited.delete(id)
+  /**
+   * Closes sessions known to be over: ended by a stop during restore, or written as ended (by a
+   * timeout) with no event the restored state lacks. A row that saw later events came from a block
+   * past the committed position that landed before a crash: the replay of that block ends the
+   * session again, and must fold its events' played time into the open minutes on the way.
+   */
+  dropSessions(ended: readonly EndedSession[]): void {
+    for (const { sessionId, endTime } of ended) {
+      const session = this.sessions.get(sessionId)
+      if (session !== undefined && endTime <= session.lastEventTime) session.timeOut()
+      const inherited = this.inherited.get(sessionId)
+      if (inherited !== undefined && endTime <= inherited.lastEventTime) this.inherited.delete(sessionId)
     }
     for (const [id, session] of this.sessions) {
       if (!session.ended) continue

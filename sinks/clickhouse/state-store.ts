@@ -5,7 +5,7 @@
 // and '' back to null where the schema allows null.
 import type { ClickHouseClient } from '@clickhouse/client'
 import avsc from 'avsc'
-import type { ClientEventHistory, IngestedAssignment, StateStore, StoredClientEvent } from '../../pipeline/state.ts'
+import type { ClientEventHistory, EndedSession, IngestedAssignment, StateStore, StoredClientEvent } from '../../pipeline/state.ts'
 import { schemasOf } from '../../schemas/registry.ts'
 import { columnsOf } from '../../schemas/tables.ts'
 import type { ClientEvent, IpAssignment } from '../../schemas/types.ts'
@@ -73,18 +73,18 @@ export class ClickHouseStateStore implements StateStore {
     }
   }
 
-  async endedSessions(ids: readonly string[]): Promise<string[]> {
-    const ended: string[] = []
+  async endedSessions(ids: readonly string[]): Promise<EndedSession[]> {
+    const ended: EndedSession[] = []
     // Query parameters travel in the URL: all of a partition's open sessions at once can pass the
     // server's URI limit (1 MiB in ClickHouse, ~25,000 ids), which resets the request on every retry,
     // so a restarted processor could never restore the partition. Asked in slices, it stays small.
     for (let start = 0; start < ids.length; start += ENDED_SESSIONS_PER_QUERY) {
       const result = await this.client.query({
-        query: `SELECT session_id FROM ${this.database}.playback_sessions FINAL WHERE ended = 1 AND session_id IN {ids:Array(String)}`,
+        query: `SELECT session_id, toUnixTimestamp64Milli(end_time) AS end_ms FROM ${this.database}.playback_sessions FINAL WHERE ended = 1 AND session_id IN {ids:Array(String)}`,
         query_params: { ids: ids.slice(start, start + ENDED_SESSIONS_PER_QUERY) },
         format: 'JSONEachRow',
       })
-      for (const row of await result.json<{ session_id: string }>()) ended.push(row.session_id)
+      for (const row of await result.json<{ session_id: string; end_ms: string | number }>()) ended.push({ sessionId: row.session_id, endTime: Number(row.end_ms) })
     }
     return ended
   }

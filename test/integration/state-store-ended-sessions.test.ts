@@ -21,7 +21,7 @@ describe('endedSessions with many open sessions', () => {
     const ended = ids.filter((_, index) => index % 7 === 0)
     await client.insert({ table: `${database}.playback_sessions`, values: ended.map((session_id) => ({ session_id, ended: 1 })), format: 'JSONEachRow' })
     const store = new ClickHouseStateStore(client, database)
-    expect((await store.endedSessions(ids)).sort()).toEqual([...ended].sort())
+    expect((await store.endedSessions(ids)).map((row) => row.sessionId).sort()).toEqual([...ended].sort())
     expect(await store.endedSessions([])).toEqual([])
   })
 })

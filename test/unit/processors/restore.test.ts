@@ -6,14 +6,14 @@ import { describe, expect, it } from 'vitest'
 import { ClientPartition } from '../../../processors/client-partition.ts'
 import { decodeState, restoreClientPartition } from '../../../processors/restore.ts'
 import type { Checkpoint } from '../../../pipeline/checkpoint.ts'
-import type { ClientEventHistory, StateStore } from '../../../pipeline/state.ts'
+import type { ClientEventHistory, EndedSession, StateStore } from '../../../pipeline/state.ts'
 import type { ClientEvent } from '../../../schemas/types.ts'
 import { clientEvent } from '../schemas/fixtures.ts'
 
 const SETTINGS = { windowMs: 60_000, outOfOrdernessMs: 5_000, allowedLatenessMs: 600_000, dedupHorizonMs: 600_000, sessionTimeoutMs: 1_800_000, careRebufferRatio: 0.05, enrichHoldBackMs: 0 }
 const T0 = 1_700_000_000_000
 
-function store(events: ClientEvent[], ended: string[] = []): StateStore & { asked: ClientEventHistory[] } {
+function store(events: ClientEvent[], ended: EndedSession[] = []): StateStore & { asked: ClientEventHistory[] } {
   const asked: ClientEventHistory[] = []
   return {
     asked,
@@ -22,7 +22,7 @@ function store(events: ClientEvent[], ended: string[] = []): StateStore & { aske
       asked.push(history)
       return events.map((event, index) => ({ event, position: String(index + 1) }))
     },
-    endedSessions: (ids) => Promise.resolve(ids.filter((id) => ended.includes(id))),
+    endedSessions: (ids) => Promise.resolve(ended.filter((row) => ids.includes(row.sessionId))),
   }
 }
 
@@ -33,7 +33,8 @@ const play = (id: string, playback: string, type: ClientEvent['event_type'], tim
 describe('restoreClientPartition', () => {
   it('asks for the partition up to the committed position, back by the horizon, and folds the answer', async () => {
     const events = [play('e1', 'pb-open', 'play_request', T0), play('e2', 'pb-open', 'playback_start', T0 + 1000), play('e3', 'pb-done', 'play_request', T0), play('e4', 'pb-done', 'playback_start', T0 + 500)]
-    const source = store(events, ['pb-done'])
+    // pb-done was written as ended by a timeout: its row saw no event after its start.
+    const source = store(events, [{ sessionId: 'pb-done', endTime: T0 + 500 }])
     const cp = checkpoint('42', T0 + 1000)
     const state = new ClientPartition(SETTINGS, decodeState(cp.state))
     const applied = await restoreClientPartition(source, cp, state, 120_000)
@@ -43,6 +44,19 @@ describe('restoreClientPartition', () => {
     expect([...state.sessions.entries()].filter(([, session]) => !session.ended).map(([id]) => id)).toEqual(['pb-open'])
     const repeat = state.process(play('e2', 'pb-open', 'playback_start', T0 + 1000), () => ({ table: 'client_events', row: {} }))
     expect(repeat.arrival).toBe('duplicate')
+  })
+
+  it('keeps open a session whose ended row saw events past the committed position, so their replay folds its played time', async () => {
+    // The stop at T0 + 61 s was in a block that landed after the checkpoint, just before a crash:
+    // the replay of that block brings the stop again, and with it the minute's played time.
+    const events = [play('e1', 'pb-1', 'play_request', T0), play('e2', 'pb-1', 'playback_start', T0 + 1000)]
+    const cp = checkpoint('2', T0 + 1000)
+    const state = new ClientPartition(SETTINGS, decodeState(cp.state))
+    await restoreClientPartition(store(events, [{ sessionId: 'pb-1', endTime: T0 + 61_000 }]), cp, state, 120_000)
+    expect(state.sessions.get('pb-1')?.ended).toBe(false)
+    state.process(play('e3', 'pb-1', 'playback_stop', T0 + 61_000), () => ({ table: 'client_events', row: {} }))
+    const flushed = state.flushWindows('3').filter((row) => row.table === 'qoe_1m')
+    expect(flushed.map((row) => row.row.played_ms)).toEqual([60_000])
   })
 
   it('asks nothing for a partition that never committed', async () => {
