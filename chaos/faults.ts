@@ -78,8 +78,9 @@ export async function clickhouseOutage(ctx: FaultContext): Promise<string> {
 }
 
 /**
- * SIGSTOP one processor until its session has long expired and the others have written rows past
- * that, then SIGCONT it. Pulse fences a woken zombie out (it exits non-zero); it is then restarted.
+ * SIGSTOP one processor until its Kafka session (or Kinesis leases) has long expired and the others
+ * have written rows past that, then SIGCONT it. Pulse fences a woken zombie out (it exits non-zero,
+ * or, on Kinesis, drops the leases it finds taken); an exited one is restarted.
  */
 export async function zombie(ctx: FaultContext): Promise<string> {
   await ctx.progress.until(0.2 + ctx.rng.next() * 0.2)
@@ -87,7 +88,7 @@ export async function zombie(ctx: FaultContext): Promise<string> {
   ctx.fleet.signal(slot, 'SIGSTOP')
   ctx.injected.count++
   const stoppedAt = Date.now()
-  await sleep(2 * ctx.options.sessionTimeoutMs)
+  await sleep(2 * Math.max(ctx.options.sessionTimeoutMs, ctx.options.leaseDurationMs))
   // The others have taken its partitions over once rows grow again after the session expired.
   const before = ctx.progress.current()
   await ctx.progress.until(Math.min(1, (before + 0.02 * ctx.progress.target) / ctx.progress.target))

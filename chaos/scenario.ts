@@ -43,6 +43,7 @@ const SPECS: Record<ScenarioName, Spec> = {
   'clickhouse-outage': kafka(clickhouseOutage),
   zombie: kafka(zombie),
   'kinesis-kills': { source: 'kinesis', inject: kills, extraArgs: [], expectDuplicates: false, preload: whole },
+  'kinesis-zombie': { source: 'kinesis', inject: zombie, extraArgs: [], expectDuplicates: false, preload: whole },
   'kinesis-reshard': {
     source: 'kinesis',
     inject: reshard,
@@ -118,7 +119,7 @@ async function settleAfterFaults(progress: Progress, options: ChaosOptions): Pro
 }
 
 /** A takeover's restore and its first flush, after the lease or session expired. */
-const AFTER_TAKEOVER_MS = 15_000
+const AFTER_TAKEOVER_MS = 30_000
 
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error)

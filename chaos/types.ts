@@ -9,7 +9,7 @@ import type { Progress } from './progress.ts'
 import type { Rng } from './seeded.ts'
 import type { StreamNames, WorkloadSpec } from './workload.ts'
 
-export const SCENARIOS = ['kafka-kills', 'negative-control', 'broker-restarts', 'clickhouse-outage', 'zombie', 'kinesis-kills', 'kinesis-reshard'] as const
+export const SCENARIOS = ['kafka-kills', 'negative-control', 'broker-restarts', 'clickhouse-outage', 'zombie', 'kinesis-kills', 'kinesis-zombie', 'kinesis-reshard'] as const
 export type ScenarioName = (typeof SCENARIOS)[number]
 
 export interface ChaosOptions {

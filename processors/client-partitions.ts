@@ -54,6 +54,8 @@ export class ClientPartitions {
   private readonly lastPositions = new Map<string, string>()
   /** When each partition last handed over records (processing time), for idleness. */
   private readonly lastActive = new Map<string, number>()
+  /** Partitions whose state is being rebuilt: a snapshot of half a restore would write its windows short and mark them written. */
+  private readonly restoring = new Set<string>()
 
   constructor(
     private readonly settings: ClientProcessingSettings,
@@ -112,6 +114,21 @@ export class ClientPartitions {
       this.logger.info({ stream, partition, position: checkpoint?.position, openSessions: kept.state.sessions.size }, 'partition state kept from before the rebalance')
       return
     }
+    // Always from scratch: a state left by an earlier attempt that failed half-way must not be folded onto.
+    this.forget(key)
+    this.restoring.add(key)
+    try {
+      await this.rebuild(stream, partition, checkpoint, lineage)
+    } catch (error) {
+      this.forget(key)
+      throw error
+    } finally {
+      this.restoring.delete(key)
+    }
+  }
+
+  private async rebuild(stream: string, partition: string, checkpoint: Checkpoint | undefined, lineage: Lineage | undefined): Promise<void> {
+    const key = partitionKey(stream, partition)
     const parents = lineage === undefined ? [] : await this.rebuildParents(stream, partition, lineage, MAX_LINEAGE_DEPTH)
     const restored = checkpoint === undefined ? undefined : decodeState(checkpoint.state)
     // A child read for the first time goes on from where its parents' event time stood.
@@ -122,7 +139,7 @@ export class ClientPartitions {
       return
     }
     // Sessions restored here are written on shutdown even if no new record arrives for the partition.
-    if (checkpoint.position !== undefined && !this.lastPositions.has(key)) this.lastPositions.set(key, checkpoint.position)
+    if (checkpoint.position !== undefined) this.lastPositions.set(key, checkpoint.position)
     this.lastActive.set(key, Date.now())
     const applied = await restoreClientPartition(this.store, checkpoint, state, stateHorizonMs(this.settings))
     this.logger.info({ stream, partition, position: checkpoint.position, events: applied, openSessions: state.sessions.size, openWindows: state.windows.size, parents: parents.length }, 'partition state restored')
@@ -198,6 +215,7 @@ export class ClientPartitions {
    * written now, and the checkpoint's state says up to where (windowsFlushedAt).
    */
   shutdownSnapshot(key: string): StateSnapshot | undefined {
+    if (this.restoring.has(key)) return undefined
     const state = this.states.get(key)
     const position = this.lastPositions.get(key)
     if (state === undefined || position === undefined) return undefined

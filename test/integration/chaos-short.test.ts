@@ -1,7 +1,8 @@
 // The chaos harness (chaos/, `npm run chaos`) run small, through its own scenario functions: its own
 // broker, Kinesis emulator and ClickHouse server process, real `pulse process` children, a few
 // seeded faults each. It
-// proves the harness passes runs with no duplicates and counts copied and missing rows as such; the
+// proves the harness passes runs with no duplicates and aggregates equal to the oracle's, and counts
+// copied and missing rows as such; the
 // negative control (--no-dedup) and the full-size run is `npm run chaos` (RELIABILITY.md, "Chaos").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openChaosEnv, type OpenEnv } from '../../chaos/run.ts'
@@ -46,6 +47,8 @@ describe('the chaos harness, small', () => {
     const result = await run('kafka-kills')
     expect(result.faults).toBe('3 SIGKILLs of 3 processors')
     expect([result.lost, result.duplicated, result.deadLetters]).toEqual([0, 0, 0])
+    // Aggregates, sessions, care actions and flow rollups equal the independent oracle's, key by key.
+    expect(result.oracle).toBe('8 tables equal')
     expect(result.passed).toBe(true)
   })
 
@@ -67,10 +70,13 @@ describe('the chaos harness, small', () => {
     expect(lost(await readCounts(client, database), OPTIONS.events, OPTIONS.flows)).toBeGreaterThan(0)
   })
 
-  it('passes kills of Kinesis workers sharing leases, and two splits and a merge under load', async () => {
+  it('passes kills of Kinesis workers sharing leases, a frozen worker, and two splits and a merge under load', async () => {
     const killed = await run('kinesis-kills')
     expect(killed.faults).toBe('3 SIGKILLs of 3 processors')
     expect([killed.lost, killed.duplicated, killed.deadLetters, killed.passed]).toEqual([0, 0, 0, true])
+    const frozen = await run('kinesis-zombie')
+    expect(frozen.faults).toMatch(/^1 SIGSTOP for \d+\.\d s, then SIGCONT$/)
+    expect([frozen.lost, frozen.duplicated, frozen.deadLetters, frozen.oracle, frozen.passed]).toEqual([0, 0, 0, '8 tables equal', true])
     const resharded = await run('kinesis-reshard')
     expect(resharded.faults).toMatch(/^2 splits and 1 merge of the client-event stream at \d+ % of the drain \(5 open shards\)/)
     expect([resharded.lost, resharded.duplicated, resharded.deadLetters, resharded.passed]).toEqual([0, 0, 0, true])

@@ -62,6 +62,8 @@ export class KinesisSource implements Source {
   private readonly starting = new Set<string>()
   /** Of those, the ones another worker asked for meanwhile: handed over as soon as their reader runs. */
   private readonly handOverAsked = new Set<string>()
+  /** Shards being started (checkpoint claimed, state restored): stop() waits for them. */
+  private readonly opening = new Set<Promise<void>>()
   private connected = false
   private failed = false
   private discovery: Promise<void> | undefined
@@ -120,6 +122,9 @@ export class KinesisSource implements Source {
     this.abort.abort()
     await this.discovery
     await this.options.leases.stop()
+    // A shard whose state is still being restored is given up like the others once the restore is
+    // done, with its open windows and sessions written, instead of being left to its lease's expiry.
+    await Promise.allSettled([...this.opening])
     const readers = [...this.readers.values()]
     await Promise.all(readers.map((reader) => this.stopReader(reader)))
     this.options.fanOut?.client.destroy()
@@ -147,10 +152,13 @@ export class KinesisSource implements Source {
 
   private async startReader(lease: Lease): Promise<void> {
     this.starting.add(lease.key)
+    const opening = this.openReader(lease)
+    this.opening.add(opening)
     try {
-      await this.openReader(lease)
+      await opening
     } finally {
       this.starting.delete(lease.key)
+      this.opening.delete(opening)
     }
     if (this.handOverAsked.delete(lease.key)) await this.handOver(lease.key)
   }
@@ -167,6 +175,11 @@ export class KinesisSource implements Source {
         return stored
       }, { ...DEFAULT_RETRY, retriable: (error) => !this.stopping() && !(error instanceof LeaseLostError) })
     } catch (error) {
+      // Stopping cut the start short: nothing was read or written for the shard, and its lease expires.
+      if (this.stopping()) {
+        this.options.logger.info({ lease: lease.key, err: errorMessage(error) }, 'stopped while starting a shard')
+        return
+      }
       this.options.logger.error({ lease: lease.key, err: errorMessage(error) }, 'starting a shard failed')
       this.fail(error)
       return
