@@ -114,12 +114,9 @@ async function untilDuplicates(env: ChaosEnv, name: ScenarioName, database: stri
 async function settleAfterFaults(progress: Progress, options: ChaosOptions): Promise<void> {
   const last = progress.lastFaultEndedAt()
   if (last === undefined) return
-  const settled = last + Math.max(options.sessionTimeoutMs, options.leaseDurationMs) + AFTER_TAKEOVER_MS
+  const settled = last + Math.max(options.sessionTimeoutMs, options.leaseDurationMs) + options.settleAfterTakeoverMs
   if (settled > Date.now()) await sleep(settled - Date.now())
 }
-
-/** A takeover's restore and its first flush, after the lease or session expired. */
-const AFTER_TAKEOVER_MS = 30_000
 
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error)

@@ -32,6 +32,8 @@ export interface ChaosOptions {
   batchRows: number | undefined
   /** A drain with no new rows for this long has stalled (an outage adds its own length). */
   stallMs: number
+  /** The stop waits this long past the last fault's lease or session expiry: a takeover's restore and first flush. */
+  settleAfterTakeoverMs: number
 }
 
 export const DEFAULTS: ChaosOptions = {
@@ -51,6 +53,8 @@ export const DEFAULTS: ChaosOptions = {
   kinesisEmulator: 'kinesalite',
   batchRows: undefined,
   stallMs: 90_000,
+  // Restores of a 250,000-event shard took 15–22 s in the default run's two lanes.
+  settleAfterTakeoverMs: 30_000,
 }
 
 /**
