@@ -129,7 +129,7 @@ export class ClientPartitions {
 
   private async rebuild(stream: string, partition: string, checkpoint: Checkpoint | undefined, lineage: Lineage | undefined): Promise<void> {
     const key = partitionKey(stream, partition)
-    const parents = lineage === undefined ? [] : await this.rebuildParents(stream, partition, lineage, MAX_LINEAGE_DEPTH)
+    const parents = lineage === undefined ? [] : await this.rebuildParents(partition, lineage, MAX_LINEAGE_DEPTH)
     const restored = checkpoint === undefined ? undefined : decodeState(checkpoint.state)
     // A child read for the first time goes on from where its parents' event time stood.
     const state = this.get(stream, partition, restored ?? continuedClock(parents))
@@ -146,7 +146,7 @@ export class ClientPartitions {
   }
 
   /** The state of each parent of `partition` at its end, itself carrying on its own parents' (to `depth` generations). */
-  private async rebuildParents(stream: string, partition: string, lineage: Lineage, depth: number): Promise<ClientPartition[]> {
+  private async rebuildParents(partition: string, lineage: Lineage, depth: number): Promise<ClientPartition[]> {
     if (depth === 0) return []
     const states: ClientPartition[] = []
     for (const parent of lineage.parentsOf(partition)) {
@@ -154,7 +154,7 @@ export class ClientPartitions {
       // A parent nothing was ever read from handed no key state on.
       if (checkpoint?.position === undefined) continue
       const state = new ClientPartition(this.settings, decodeState(checkpoint.state))
-      for (const grandparent of await this.rebuildParents(stream, parent, lineage, depth - 1)) state.inherit(grandparent)
+      for (const grandparent of await this.rebuildParents(parent, lineage, depth - 1)) state.inherit(grandparent)
       await restoreClientPartition(this.store, checkpoint, state, stateHorizonMs(this.settings))
       states.push(state)
     }

@@ -3,10 +3,11 @@
 // committed) must not exist, or have arrived at or after that moment. Kinesis has no "last sequence
 // number" call, so this reads one record per shard (GetRecords, Limit 1): the enrichment frontier
 // asks at most once a second, well inside a shard's 5 reads per second.
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis'
+import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis'
+import { listShards } from './shard-sync.ts'
 
 export async function streamCovered(client: KinesisClient, stream: string, committed: ReadonlyMap<string, string>, appendedBeforeMs: number): Promise<boolean> {
-  for (const shard of await shardsOf(client, stream)) {
+  for (const shard of await listShards(client, stream)) {
     if (shard.ShardId === undefined) continue
     if (!(await shardCovered(client, stream, shard.ShardId, committed.get(shard.ShardId), appendedBeforeMs))) return false
   }
@@ -28,15 +29,4 @@ async function shardCovered(client: KinesisClient, stream: string, shardId: stri
   if (next === undefined) return response.NextShardIterator === undefined || (response.MillisBehindLatest ?? 0) === 0
   const arrived = next.ApproximateArrivalTimestamp?.getTime()
   return arrived !== undefined && arrived >= appendedBeforeMs
-}
-
-async function shardsOf(client: KinesisClient, stream: string): Promise<Shard[]> {
-  const shards: Shard[] = []
-  let nextToken: string | undefined
-  do {
-    const response = await client.send(new ListShardsCommand(nextToken === undefined ? { StreamName: stream } : { NextToken: nextToken }))
-    shards.push(...(response.Shards ?? []))
-    nextToken = response.NextToken
-  } while (nextToken !== undefined)
-  return shards
 }

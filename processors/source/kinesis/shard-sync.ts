@@ -37,11 +37,12 @@ function parentsFirst(shards: readonly Shard[]): Shard[] {
   return ordered
 }
 
-async function listShards(client: KinesisClient, stream: string, signal: AbortSignal): Promise<Shard[]> {
+/** Every shard ListShards names for the stream, open and closed, page by page. */
+export async function listShards(client: KinesisClient, stream: string, signal?: AbortSignal): Promise<Shard[]> {
   const shards: Shard[] = []
   let nextToken: string | undefined
   do {
-    const response = await client.send(new ListShardsCommand(nextToken === undefined ? { StreamName: stream } : { NextToken: nextToken }), { abortSignal: signal })
+    const response = await client.send(new ListShardsCommand(nextToken === undefined ? { StreamName: stream } : { NextToken: nextToken }), signal === undefined ? {} : { abortSignal: signal })
     shards.push(...(response.Shards ?? []))
     nextToken = response.NextToken
   } while (nextToken !== undefined)
