@@ -33,7 +33,9 @@ export function formatLeases(leases: readonly Lease[], nowMs: number): string {
     const waiting = lease.parents.some((parent) => keys.has(`${lease.stream}/${parent}`) && !finished.has(`${lease.stream}/${parent}`))
     if (waiting) return 'waiting on parents'
     if (lease.owner === '') return 'free'
-    return lease.stealer === undefined ? 'held' : `held, asked for by ${lease.stealer}`
+    // Until its owner reads the shard (checkpoint claimed, state restored) nobody may ask for it.
+    const held = lease.readingSince === undefined ? 'held, starting' : 'held'
+    return lease.stealer === undefined ? held : `${held}, asked for by ${lease.stealer}`
   }
   const rows = sorted.map((lease) => [lease.stream, lease.shard, lease.owner === '' ? '-' : lease.owner, String(lease.counter), state(lease), lease.renewedAt === 0 ? '-' : `${((nowMs - lease.renewedAt) / 1000).toFixed(1)}s ago`])
   const header = ['stream', 'shard', 'owner', 'counter', 'state', 'renewed']

@@ -190,6 +190,7 @@ export class KinesisSource implements Source {
       this.fail(error)
     })
     this.readers.set(lease.key, { lease, abort, done })
+    this.options.leases.reading(lease.key)
     this.publishShards()
   }
 

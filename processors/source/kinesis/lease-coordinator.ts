@@ -38,11 +38,15 @@ interface Held {
   queue: Promise<unknown>
   /** The worker that asked for it, once it did. */
   handingOverTo: string | undefined
+  /** Since when its shard is read (after its checkpoint is claimed and its state restored); written with each renewal. */
+  readingSince: number | undefined
 }
 
 export class LeaseCoordinator {
   private readonly held = new Map<string, Held>()
   private readonly seen = new Map<string, Observation>()
+  /** Leases taken whose shard the source is still starting. */
+  private readonly starting = new Set<string>()
   private readonly abort = new AbortController()
   private loop: Promise<void> | undefined
   /** When another worker's lease expires next, as of the last scan. */
@@ -101,6 +105,12 @@ export class LeaseCoordinator {
     })
   }
 
+  /** The source reads the lease's shard now: from the next renewal on, other workers may ask for it. */
+  reading(key: string): void {
+    const held = this.held.get(key)
+    if (held !== undefined) held.readingSince ??= Date.now()
+  }
+
   /** Gives a lease up after its shard's blocks are flushed and committed: to the worker that asked for it, if one did. */
   release(key: string): Promise<void> {
     const to = this.held.get(key)?.handingOverTo
@@ -143,7 +153,7 @@ export class LeaseCoordinator {
   private async renew(key: string): Promise<void> {
     try {
       await this.serialised(key, async (held) => {
-        const lease = await this.options.table.renew(key, this.workerId, held.counter)
+        const lease = await this.options.table.renew(key, this.workerId, held.counter, held.readingSince)
         held.counter = lease.counter
         if (lease.stealer !== undefined && held.handingOverTo === undefined) {
           held.handingOverTo = lease.stealer
@@ -167,7 +177,18 @@ export class LeaseCoordinator {
     const now = Date.now()
     observe(this.seen, leases, now, this.options.renewIntervalMs)
     this.expiresAt = nextExpiry(leases, this.seen, workerId, now, this.options.leaseDurationMs)
-    const plan = planRound({ leases, me: workerId, held: new Set(this.held.keys()), seen: this.seen, nowMs: now, leaseDurationMs: this.options.leaseDurationMs, exclusive: this.options.exclusive })
+    const plan = planRound({
+      leases,
+      me: workerId,
+      held: new Set(this.held.keys()),
+      seen: this.seen,
+      nowMs: now,
+      leaseDurationMs: this.options.leaseDurationMs,
+      exclusive: this.options.exclusive,
+      // A shard moved for balance is read for a lease duration at least before it may move again.
+      minReadingMs: this.options.leaseDurationMs,
+      busy: this.starting.size > 0,
+    })
     metrics.waitingOnParents.set(plan.waitingOnParents)
     await Promise.all(plan.take.map((lease) => this.take(lease)))
     if (plan.steal !== undefined && (await table.requestSteal(plan.steal, workerId))) {
@@ -179,7 +200,7 @@ export class LeaseCoordinator {
   private async take(lease: Lease): Promise<void> {
     try {
       const taken = await this.options.table.take(lease, this.workerId)
-      this.held.set(lease.key, { counter: taken.counter, fence: taken.counter, queue: Promise.resolve(), handingOverTo: undefined })
+      this.held.set(lease.key, { counter: taken.counter, fence: taken.counter, queue: Promise.resolve(), handingOverTo: undefined, readingSince: undefined })
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error
       // Another worker was quicker: scan again at once, for another of the leases still to take.
@@ -192,7 +213,9 @@ export class LeaseCoordinator {
     this.options.metrics.held.set(this.held.size)
     this.options.logger.info({ lease: lease.key, from: lease.owner === '' ? undefined : lease.owner, event }, 'lease taken')
     // Not awaited: restoring a shard's state from ClickHouse must not hold up renewing the others.
-    void this.events?.taken(lease)
+    this.starting.add(lease.key)
+    const started = this.events?.taken(lease) ?? Promise.resolve()
+    void started.catch(() => undefined).finally(() => this.starting.delete(lease.key))
   }
 
   /** Read through a call, so the compiler does not narrow it from the loop condition. */

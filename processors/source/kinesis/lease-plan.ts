@@ -19,6 +19,10 @@ export interface PlanInput {
   leaseDurationMs: number
   /** The only worker of its table (the embedded default): any lease not held here is a dead predecessor's. */
   exclusive: boolean
+  /** How long a shard must have been read by its owner before it is asked for (a move costs a restore). */
+  minReadingMs: number
+  /** This worker is still starting shards it took (claiming checkpoints, restoring state): it asks for no more. */
+  busy: boolean
 }
 
 export interface Plan {
@@ -47,8 +51,9 @@ export function planRound(input: PlanInput): Plan {
     const share = planStream(active.filter((lease) => lease.stream === stream), workers, takeable, input)
     plan.take.push(...share.take)
     plan.target += share.target
-    // At most one steal per round, and none while one asked for is not handed over yet.
-    if (!asking && plan.steal === undefined && share.take.length === 0) plan.steal = share.steal
+    // At most one steal per round, none while one asked for is not handed over yet, and none while
+    // this worker restores shards it took: it is the one loaded then, whatever the counts say.
+    if (!asking && !input.busy && plan.steal === undefined && share.take.length === 0) plan.steal = share.steal
   }
   return plan
 }
@@ -64,7 +69,7 @@ function planStream(active: readonly Lease[], workers: ReadonlySet<string>, take
   if (need <= 0) return { take: [], steal: undefined, target }
   // Free leases before expired ones: a free one was given up cleanly and needs no waiting.
   const take = active.filter(takeable).sort((a, b) => Number(a.owner !== '') - Number(b.owner !== '')).slice(0, need)
-  return { take, steal: take.length === 0 ? stealCandidate(load, input.me, target, need) : undefined, target }
+  return { take, steal: take.length === 0 ? stealCandidate(load, input, target, need) : undefined, target }
 }
 
 function isExpired(lease: Lease, input: PlanInput): boolean {
@@ -77,12 +82,18 @@ function isExpired(lease: Lease, input: PlanInput): boolean {
  * share while this one is two or more short of it (the KCL's rule): 4 shards on 3 workers would
  * otherwise stay 2/2/0, since ceil(4 / 3) = 2. A steal thus always narrows a gap of two or more, so
  * two workers never pass a lease back and forth.
+ * Of its leases, the one read longest, and only one read for `minReadingMs` at least: unlike the
+ * KCL's, a Pulse shard carries state, and its next owner rebuilds it from ClickHouse before reading
+ * on. A shard taken by a worker that is still restoring it, then asked for again (while workers die
+ * and restart), would change hands without ever being read. On the owner's clock: a skew between
+ * workers only moves when balancing may begin.
  */
-function stealCandidate(load: ReadonlyMap<string, Lease[]>, me: string, target: number, need: number): Lease | undefined {
+function stealCandidate(load: ReadonlyMap<string, Lease[]>, input: PlanInput, target: number, need: number): Lease | undefined {
   let victim: Lease[] = []
-  for (const [owner, leases] of load) if (owner !== me && leases.length > victim.length) victim = leases
+  for (const [owner, leases] of load) if (owner !== input.me && leases.length > victim.length) victim = leases
   if (victim.length < target || (victim.length === target && need < 2)) return undefined
-  return victim.find((lease) => lease.stealer === undefined)
+  const settled = victim.filter((lease) => lease.stealer === undefined && lease.readingSince !== undefined && input.nowMs - lease.readingSince >= input.minReadingMs)
+  return settled.sort((a, b) => (a.readingSince ?? 0) - (b.readingSince ?? 0))[0]
 }
 
 /**

@@ -31,6 +31,12 @@ export interface Lease {
   finished: boolean
   /** A worker that asked the owner to hand the lease over (a steal towards an even spread). */
   stealer: string | undefined
+  /**
+   * Since when its owner reads the shard, on the owner's clock; unset while the owner is still
+   * claiming the checkpoint and restoring the shard's state. Only a shard read for a while is asked
+   * for (lease-plan.ts): moving one costs its next owner a restore.
+   */
+  readingSince: number | undefined
 }
 
 /** The lease changed under us (another worker took it): retrying cannot help, nothing more may be committed for it. */
@@ -106,12 +112,14 @@ export class LeaseTable {
 
   /** Takes a lease as last seen (free, expired, or handed over); fails if it changed since. */
   take(lease: Lease, owner: string): Promise<Lease> {
-    return this.update(lease.key, 'SET #owner = :me, #counter = #counter + :one, renewedAt = :now REMOVE stealer', '#counter = :seen', { ':me': s(owner), ':seen': n(lease.counter) })
+    return this.update(lease.key, 'SET #owner = :me, #counter = #counter + :one, renewedAt = :now REMOVE stealer, readingSince', '#counter = :seen', { ':me': s(owner), ':seen': n(lease.counter) })
   }
 
-  /** Renews a held lease; the answer says whether another worker asked for it. */
-  renew(key: string, owner: string, counter: number): Promise<Lease> {
-    return this.update(key, 'SET #counter = #counter + :one, renewedAt = :now', '#owner = :me AND #counter = :seen', { ':me': s(owner), ':seen': n(counter) })
+  /** Renews a held lease, with since when its shard is read if it is; the answer says whether another worker asked for it. */
+  renew(key: string, owner: string, counter: number, readingSince?: number): Promise<Lease> {
+    const values = { ':me': s(owner), ':seen': n(counter) }
+    if (readingSince === undefined) return this.update(key, 'SET #counter = #counter + :one, renewedAt = :now', '#owner = :me AND #counter = :seen', values)
+    return this.update(key, 'SET #counter = #counter + :one, renewedAt = :now, readingSince = :since', '#owner = :me AND #counter = :seen', { ...values, ':since': n(readingSince) })
   }
 
   /**
@@ -127,7 +135,7 @@ export class LeaseTable {
    * left free, a worker that does not yet know the asker exists could take it back at once).
    */
   async release(key: string, owner: string, counter: number, to = ''): Promise<void> {
-    await this.update(key, 'SET #owner = :next, #counter = #counter + :one, renewedAt = :now REMOVE stealer', '#owner = :me AND #counter = :seen', {
+    await this.update(key, 'SET #owner = :next, #counter = #counter + :one, renewedAt = :now REMOVE stealer, readingSince', '#owner = :me AND #counter = :seen', {
       ':me': s(owner),
       ':seen': n(counter),
       ':next': s(to),
@@ -206,5 +214,6 @@ function fromItem(item: Record<string, AttributeValue>): Lease {
     renewedAt: Number(item.renewedAt?.N ?? '0'),
     finished: item.finished?.BOOL === true,
     stealer: item.stealer?.S,
+    readingSince: item.readingSince?.N === undefined ? undefined : Number(item.readingSince.N),
   }
 }

@@ -7,12 +7,12 @@ import { nextExpiry, observe, planRound, type Observation, type PlanInput } from
 import type { Lease } from '../../../../processors/source/kinesis/lease-table.ts'
 
 function lease(shard: string, owner: string, extra: Partial<Lease> = {}): Lease {
-  return { key: `s/${shard}`, stream: 's', shard, parents: [], owner, counter: 1, renewedAt: 0, finished: false, stealer: undefined, ...extra }
+  return { key: `s/${shard}`, stream: 's', shard, parents: [], owner, counter: 1, renewedAt: 0, finished: false, stealer: undefined, readingSince: 0, ...extra }
 }
 
 function plan(leases: Lease[], overrides: Partial<PlanInput> = {}): ReturnType<typeof planRound> {
   const held = new Set(leases.filter((item) => item.owner === 'me').map((item) => item.key))
-  return planRound({ leases, me: 'me', held, seen: new Map(), nowMs: 10_000, leaseDurationMs: 3000, exclusive: false, ...overrides })
+  return planRound({ leases, me: 'me', held, seen: new Map(), nowMs: 10_000, leaseDurationMs: 3000, exclusive: false, minReadingMs: 3000, busy: false, ...overrides })
 }
 
 const shards = (count: number, owner: (index: number) => string): Lease[] => Array.from({ length: count }, (_, index) => lease(`shard-${index}`, owner(index)))
@@ -77,6 +77,22 @@ describe('planRound', () => {
     const [first, ...rest] = shards(8, () => 'a')
     if (first === undefined) throw new Error('no lease')
     expect(plan([{ ...first, stealer: 'me' }, ...rest]).steal).toBeUndefined()
+  })
+
+  it('asks only for a shard its owner has read for a while, the one read longest', () => {
+    const fresh = (index: number, readingSince: number | undefined): Lease => lease(`a-${index}`, 'a', { readingSince })
+    // a holds 4 of 4 (me and b hold none): me may ask for one, but a is still restoring two and has read one for 1 s only.
+    const leases = [fresh(0, undefined), fresh(1, undefined), fresh(2, 9000), lease('b-0', 'b', { readingSince: 0 }), lease('b-1', 'b', { readingSince: 0 })]
+    expect(plan(leases).steal).toBeUndefined()
+    const settled = [...leases, fresh(3, 6500), fresh(4, 5000)]
+    expect(plan(settled).steal?.shard).toBe('a-4')
+    expect(plan(settled, { nowMs: 7999 }).steal).toBeUndefined()
+  })
+
+  it('asks for nothing while it is still starting shards it took', () => {
+    const leases = [...shards(5, () => 'a'), ...shards(3, () => 'b').map((item, index) => ({ ...item, key: `s/b-${index}` }))]
+    expect(plan(leases).steal?.owner).toBe('a')
+    expect(plan(leases, { busy: true }).steal).toBeUndefined()
   })
 
   it('leases a child only once every parent is finished', () => {
