@@ -65,10 +65,15 @@ function planStream(active: readonly Lease[], workers: ReadonlySet<string>, take
     else if (!takeable(lease)) load.get(lease.owner)?.push(lease)
   }
   const target = input.exclusive ? active.length : Math.ceil(active.length / workers.size)
-  const need = target - (load.get(input.me)?.length ?? 0)
-  if (need <= 0) return { take: [], steal: undefined, target }
+  // A lease already in this worker's name (handed over on its request, or held by a predecessor of
+  // the same id) is taken whatever the share: nobody else may take it before it expires, so left
+  // alone its shard would stop for a lease duration.
+  const mine = active.filter((lease) => takeable(lease) && lease.owner === input.me)
+  const need = target - (load.get(input.me)?.length ?? 0) - mine.length
+  if (need <= 0) return { take: mine, steal: undefined, target }
   // Free leases before expired ones: a free one was given up cleanly and needs no waiting.
-  const take = active.filter(takeable).sort((a, b) => Number(a.owner !== '') - Number(b.owner !== '')).slice(0, need)
+  const others = active.filter((lease) => takeable(lease) && lease.owner !== input.me)
+  const take = [...mine, ...others.sort((a, b) => Number(a.owner !== '') - Number(b.owner !== '')).slice(0, need)]
   return { take, steal: take.length === 0 ? stealCandidate(load, input, target, need) : undefined, target }
 }
 

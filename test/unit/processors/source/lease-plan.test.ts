@@ -89,6 +89,13 @@ describe('planRound', () => {
     expect(plan(settled, { nowMs: 7999 }).steal).toBeUndefined()
   })
 
+  it('takes a lease handed over to it even past its share', () => {
+    // me holds 2 of 4 already (its share of 4 on 2 workers), and a handed one more over on an earlier request.
+    const leases = [lease('m-0', 'me'), lease('m-1', 'me'), lease('a-0', 'a'), { ...lease('h', 'me'), readingSince: undefined }]
+    const held = new Set(['s/m-0', 's/m-1'])
+    expect(plan(leases, { held }).take.map((item) => item.shard)).toEqual(['h'])
+  })
+
   it('asks for nothing while it is still starting shards it took', () => {
     const leases = [...shards(5, () => 'a'), ...shards(3, () => 'b').map((item, index) => ({ ...item, key: `s/b-${index}` }))]
     expect(plan(leases).steal?.owner).toBe('a')
