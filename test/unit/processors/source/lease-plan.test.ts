@@ -90,7 +90,7 @@ describe('planRound', () => {
   })
 
   it('takes a lease handed over to it even past its share', () => {
-    // me holds 2 of 4 already (its share of 4 on 2 workers), and a handed one more over on an earlier request.
+    // me holds 2 of 4 already (its share of 4 on 2 workers), and a handed it one more on an earlier request.
     const leases = [lease('m-0', 'me'), lease('m-1', 'me'), lease('a-0', 'a'), { ...lease('h', 'me'), readingSince: undefined }]
     const held = new Set(['s/m-0', 's/m-1'])
     expect(plan(leases, { held }).take.map((item) => item.shard)).toEqual(['h'])
