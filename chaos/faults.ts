@@ -45,16 +45,17 @@ export const kills = killsWithin(0.03, 0.9)
 /** Stop the broker (SIGTERM, a clean shutdown) for a seeded 1–4 s at each moment, then start it on the same ports and data. */
 export async function brokerRestarts(ctx: FaultContext): Promise<string> {
   let down = 0
+  const { broker } = await ctx.env.kafka()
   for (const at of moments(ctx.rng, ctx.options.brokerRestarts, 0.05, 0.85)) {
     await ctx.progress.until(at)
     const stoppedAt = Date.now()
-    await ctx.env.broker.stop()
+    await broker.stop()
     ctx.injected.count++
     const pause = ctx.rng.between(1000, 4000)
     // No rows can arrive while the broker is away, and the group needs a session to settle after.
     ctx.progress.extendStall(pause + 60_000)
     await sleep(pause)
-    await ctx.env.broker.start()
+    await broker.start()
     down = Math.max(down, Date.now() - stoppedAt)
     ctx.progress.faultEnded()
   }

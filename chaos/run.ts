@@ -13,7 +13,7 @@ import { startChaosKinesis, type ChaosKinesis } from './kinesis.ts'
 import { expectChaosTables, type ChaosExpectation } from './oracle-check.ts'
 import { killAllProcessors } from './processors.ts'
 import { runScenario, sourceOf } from './scenario.ts'
-import type { ChaosEnv, ChaosOptions, ScenarioName, ScenarioResult } from './types.ts'
+import type { ChaosEnv, ChaosKafka, ChaosOptions, ScenarioName, ScenarioResult } from './types.ts'
 import { chaosStreams, produceWorkload, workloadKey, type StreamNames, type WorkloadSpec } from './workload.ts'
 
 export interface OpenEnv extends ChaosEnv {
@@ -50,15 +50,17 @@ export async function openChaosEnv(options: ChaosOptions, log: (line: string) =>
   await mkdir(kafkaDir, { recursive: true })
   await mkdir(clickhouseDir, { recursive: true })
   log(`run directory ${dir} (child logs, broker and ClickHouse data)`)
-  const broker = await startChaosBroker(kafkaDir, log)
-  const clickhouse = await startClickHouse(clickhouseDir, await freePort(), dir).catch(async (error: unknown) => {
-    await broker.stop()
-    throw error
-  })
-  const transport = benchTransport(broker.brokers, options.partitions)
+  const clickhouse = await startClickHouse(clickhouseDir, await freePort(), dir)
+  // A lane of Kinesis scenarios needs no broker (~250 MB and a share of a core, idle).
+  let kafka: Promise<ChaosKafka> | undefined
+  const startKafka = async (): Promise<ChaosKafka> => {
+    const broker = await startChaosBroker(kafkaDir, log)
+    return { broker, transport: benchTransport(broker.brokers, options.partitions) }
+  }
   let kinesis: Promise<ChaosKinesis> | undefined
   const topics = new Map<string, Promise<StreamNames>>()
   const loadTopics = async (spec: WorkloadSpec): Promise<StreamNames> => {
+    const { transport } = await (kafka ??= startKafka())
     const streams = chaosStreams(`chaos-kafka-${Date.now().toString(36)}`)
     await transport.ensureStreams(Object.values(streams))
     const started = performance.now()
@@ -71,18 +73,19 @@ export async function openChaosEnv(options: ChaosOptions, log: (line: string) =>
     if (closed) return
     closed = true
     await kinesis?.then((started) => started.stop()).catch(() => undefined)
-    await transport.close().catch(() => undefined)
+    const started = await kafka?.catch(() => undefined)
+    await started?.transport.close().catch(() => undefined)
     await clickhouse.client.close().catch(() => undefined)
     await clickhouse.stop().catch(() => undefined)
-    await broker.stop().catch(() => undefined)
-    // The logs stay for reading; the data (gigabytes at the default size) goes.
+    await started?.broker.stop().catch(() => undefined)
+    // The logs stay for reading; the data (gigabytes at the default size) goes, unless kept to diagnose a failure.
+    if (process.env.PULSE_CHAOS_KEEP_DATA === '1') return
     await rm(kafkaDir, { recursive: true, force: true })
     await rm(clickhouseDir, { recursive: true, force: true })
   }
   return {
-    broker,
     clickhouse,
-    transport,
+    kafka: () => (kafka ??= startKafka()),
     kinesis: () => (kinesis ??= startChaosKinesis(options.kinesisEmulator)),
     expectation: settings.expectation ?? expectationMemo(log),
     kafkaTopics: (spec) => {

@@ -71,8 +71,9 @@ async function prepare(env: ChaosEnv, name: ScenarioName, tag: string, database:
   const sink = { clickhouseUrl: env.clickhouse.url, database, extra }
   if (spec.source === 'kafka') {
     const streams = await env.kafkaTopics(workload)
+    const { broker } = await env.kafka()
     const topicPrefix = streams.client_event.replace(/-client-events$/, '')
-    return { streams, args: kafkaArgs({ ...sink, brokers: env.broker.brokers, topicPrefix, groupId: `chaos-${name}-${tag}`, partitions: options.partitions, sessionTimeoutMs: options.sessionTimeoutMs }) }
+    return { streams, args: kafkaArgs({ ...sink, brokers: broker.brokers, topicPrefix, groupId: `chaos-${name}-${tag}`, partitions: options.partitions, sessionTimeoutMs: options.sessionTimeoutMs }) }
   }
   const kinesis = await env.kinesis()
   const streamPrefix = `chaos-${name}-${tag.replace('_', '-')}`
@@ -131,10 +132,17 @@ export async function runScenario(env: ChaosEnv, name: ScenarioName, options: Ch
   const members = await prepare(env, name, tag, database, options, workload)
   const fleet = new ProcessorFleet({ runDir: env.runDir, args: members.args })
   const target = options.events + options.flows
-  const progress = new Progress(env.clickhouse.client, database, target, options.stallMs, () => {
-    fleet.sampleRss()
-    fleet.restartDead()
-  })
+  const progress = new Progress(
+    env.clickhouse.client,
+    database,
+    target,
+    options.stallMs,
+    () => {
+      fleet.sampleRss()
+      fleet.restartDead()
+    },
+    spec.expectDuplicates,
+  )
   const notes: string[] = []
   const ctx: FaultContext = { env, options, fleet, progress, rng: seededRng(options.seed ^ hash(name)), injected: { count: 0 }, notes, streams: members.streams, spec: workload }
   let faults = 'none'

@@ -62,10 +62,15 @@ export const DEFAULTS: ChaosOptions = {
  * consumer group and a database of its own (a consumer changes nothing on a topic); each Kinesis
  * scenario loads streams of its own (a reshard changes the stream).
  */
-export interface ChaosEnv {
+export interface ChaosKafka {
   broker: ChaosBroker
-  clickhouse: ChaosClickHouse
   transport: KafkaTransport
+}
+
+export interface ChaosEnv {
+  clickhouse: ChaosClickHouse
+  /** The broker and a producer on it, started at the first Kafka scenario (a Kinesis lane has none). */
+  kafka(): Promise<ChaosKafka>
   /** The emulator and dynalite, started at the first Kinesis scenario. */
   kinesis(): Promise<ChaosKinesis>
   /** The run's topics holding the workload of `spec`, loaded at the first Kafka scenario that asks. */

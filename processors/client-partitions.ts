@@ -155,7 +155,8 @@ export class ClientPartitions {
       if (checkpoint?.position === undefined) continue
       const state = new ClientPartition(this.settings, decodeState(checkpoint.state))
       for (const grandparent of await this.rebuildParents(parent, lineage, depth - 1)) state.inherit(grandparent)
-      await restoreClientPartition(this.store, checkpoint, state, stateHorizonMs(this.settings))
+      const applied = await restoreClientPartition(this.store, checkpoint, state, stateHorizonMs(this.settings))
+      this.logger.info({ partition, parent, position: checkpoint.position, events: applied, openSessions: state.sessions.size }, 'parent shard state rebuilt at its end')
       states.push(state)
     }
     return states
