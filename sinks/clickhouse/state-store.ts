@@ -70,9 +70,12 @@ export class ClickHouseStateStore implements StateStore {
     for await (const rows of result.stream<Values>()) {
       for (const row of rows) {
         const values = row.json()
+        // ClickHouse writes an error met mid-answer as a last row of its own (http_write_exception_in_output_format).
+        const position = values._position
+        if (typeof position !== 'string') throw new Error(`reading partition ${history.partition}'s history from ClickHouse failed after ${read} events: ${JSON.stringify(values).slice(0, 300)}`)
         read++
         total = Number(values._total)
-        yield { event: EVENT_COLUMNS.toEvent(values), position: String(values._position) }
+        yield { event: EVENT_COLUMNS.toEvent(values), position }
       }
     }
     assertWholeAnswer(history.partition, read, total)
