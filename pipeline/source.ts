@@ -16,10 +16,21 @@ export interface SourceBatch {
   stream: string
   partition: string
   records: readonly SourceRecord[]
+  /**
+   * Aborted when the source takes the partition back (a rebalance, a lost lease, a stop) while the
+   * batch still waits to be taken: flows held back for enrichment wait on an assignment partition
+   * that can only be handed to a live member once this one has given its partitions up, so a
+   * member that waited for them to be taken first held the whole group up. A withdrawn batch is
+   * left untaken (nothing of it applied or written); the partition's next reader fetches it again.
+   */
+  withdrawn?: AbortSignal
 }
 
+/** 'withdrawn': the batch was left untaken on its `withdrawn` signal; nothing of it was applied. */
+export type BatchOutcome = 'taken' | 'withdrawn'
+
 /** Called with each batch, in order per partition; the source fetches no more for that partition until it resolves. */
-export type BatchHandler = (batch: SourceBatch) => Promise<void>
+export type BatchHandler = (batch: SourceBatch) => Promise<BatchOutcome>
 
 /**
  * Where a partition came from, when it continues others: a Kinesis shard made by a split or a merge

@@ -10,7 +10,7 @@ import { Flusher } from '../pipeline/flusher.ts'
 import { partitionKey } from '../pipeline/rows.ts'
 import { PartitionSegments } from '../pipeline/segments.ts'
 import type { Sink } from '../pipeline/sink.ts'
-import type { Lineage, Source, SourceBatch } from '../pipeline/source.ts'
+import type { BatchOutcome, Lineage, Source, SourceBatch } from '../pipeline/source.ts'
 import type { StateStore } from '../pipeline/state.ts'
 import type { WriterSchemas } from '../schemas/confluent/writer-schemas.ts'
 import type { FlowLogFormat } from '../schemas/flow-log/format.ts'
@@ -214,13 +214,13 @@ export class StreamProcessor {
     this.clientPartitions.release(key)
   }
 
-  private async handle(batch: SourceBatch): Promise<void> {
+  private async handle(batch: SourceBatch): Promise<BatchOutcome> {
     try {
       // Room is made before a batch is taken, not only after: sources hand over batches of several
       // partitions at once, and each would otherwise land on top of a full buffer.
       // Flows wait for their assignments before they take any room: the assignment batches they wait
       // for must still get in.
-      if (KIND_HANDLERS[this.options.kindOf(batch.stream)].holdsBack) await this.enrichment.holdBack(batch)
+      if (KIND_HANDLERS[this.options.kindOf(batch.stream)].holdsBack && !(await this.enrichment.holdBack(batch))) return 'withdrawn'
       const bytes = inputBytes(batch)
       await this.admit(bytes)
       try {
@@ -229,6 +229,7 @@ export class StreamProcessor {
         this.admittedBytes -= bytes
       }
       await this.relieveBackpressure(0)
+      return 'taken'
     } catch (error) {
       this.fail(error)
       throw error

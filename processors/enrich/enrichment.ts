@@ -72,22 +72,26 @@ export class Enrichment {
   /**
    * Flows wait until they are `holdBackMs` old on the stream, and until the assignment stream is
    * read up to that age (the source stops fetching that shard meanwhile). Positions are untouched by
-   * the wait, so it costs freshness, not exactly-once.
+   * the wait, so it costs freshness, not exactly-once. False when the wait was cut short (the batch
+   * withdrawn, or enrichment stopping): the flows are not ready and must not be taken.
    */
-  async holdBack(batch: SourceBatch): Promise<void> {
+  async holdBack(batch: SourceBatch): Promise<boolean> {
     const holdMs = this.options.holdBackMs
-    if (holdMs === 0) return
+    if (holdMs === 0) return true
+    const signal = batch.withdrawn === undefined ? this.stopping.signal : AbortSignal.any([this.stopping.signal, batch.withdrawn])
     const now = Date.now()
     const newest = Math.max(...batch.records.map((record) => record.streamTimeMs ?? now))
     const wait = newest + holdMs - now
-    if (wait > 0) await sleep(wait, undefined, { signal: this.stopping.signal }).catch(() => undefined)
-    await this.awaitFrontier(newest + holdMs)
+    if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined)
+    if (signal.aborted) return false
+    await this.awaitFrontier(newest + holdMs, signal)
+    return !signal.aborted
   }
 
-  private async awaitFrontier(needed: number): Promise<void> {
+  private async awaitFrontier(needed: number, signal: AbortSignal): Promise<void> {
     if (this.options.frontier === undefined || this.frontierAt >= needed) return
     const started = Date.now()
-    while (this.frontierAt < needed && !this.stopping.signal.aborted) {
+    while (this.frontierAt < needed && !signal.aborted) {
       await (this.probing ??= this.probe().finally(() => (this.probing = undefined)))
       if (this.frontierAt >= needed) break
       const last = this.lastProbe
@@ -98,9 +102,9 @@ export class Enrichment {
         this.options.logger.warn({ waitedMs: Date.now() - started }, 'the IP assignment stream is still not written up to these flows; attributing them with what is known')
         return
       }
-      await sleep(this.options.frontierPollMs ?? FRONTIER_POLL_MS, undefined, { signal: this.stopping.signal }).catch(() => undefined)
+      await sleep(this.options.frontierPollMs ?? FRONTIER_POLL_MS, undefined, { signal }).catch(() => undefined)
     }
-    if (this.stopping.signal.aborted) return
+    if (signal.aborted) return
     this.options.frontierWaits?.inc({ outcome: 'caught_up' })
     const waited = Date.now() - started
     if (waited > 5000) this.options.logger.info({ waitedMs: waited }, 'flows waited for the IP assignment stream to be read up to them')

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { kafkaSource, openKafka } from '../../cli/roles.ts'
-import type { SourceBatch } from '../../pipeline/source.ts'
+import type { BatchOutcome, SourceBatch } from '../../pipeline/source.ts'
 import { ClickHouseCheckpointStore } from '../../sinks/clickhouse/checkpoint-store.ts'
 import { migrate } from '../../sinks/clickhouse/migrate.ts'
 import { kafkaPipeline, PARTITIONS, produceClientEvents } from '../helpers/kafka.ts'
@@ -29,9 +29,9 @@ describe('a Kafka member whose partition restores outlast its session', () => {
     const source = kafkaSource(runtime, openKafka(runtime), new ClickHouseCheckpointStore(clickhouse.client, pipeline.database, 'slow-restore-test'))
     const prepared: string[] = []
     let read = 0
-    const handler = (batch: SourceBatch): Promise<void> => {
+    const handler = (batch: SourceBatch): Promise<BatchOutcome> => {
       if (batch.stream === pipeline.kafka.streams.client_event) read += batch.records.length
-      return Promise.resolve()
+      return Promise.resolve('taken')
     }
     await source.start(handler, {
       onAssigned: async (stream, partition) => {

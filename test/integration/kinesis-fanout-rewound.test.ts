@@ -28,7 +28,7 @@ describe('a fan-out subscription after a checkpoint the shard no longer holds', 
       client, stream, shardId, after: missing, pollIntervalMs: 50, maxRecordsPerCall: 100,
       handler: (batch: SourceBatch) => {
         handed.push(...batch.records.map((record) => record.data.toString()))
-        return Promise.resolve()
+        return Promise.resolve('taken' as const)
       },
       metrics: createSourceMetrics(registry), logger: testLogger().logger, signal: abort.signal, onHealth: () => undefined,
     })

@@ -21,7 +21,7 @@ describe('a Kinesis shard whose history no longer holds the checkpointed record'
       client, stream, shardId, after: missing, pollIntervalMs: 50, maxRecordsPerCall: 100,
       handler: (batch: SourceBatch) => {
         handed.push(...batch.records.map((record) => record.data.toString()))
-        return Promise.resolve()
+        return Promise.resolve('taken' as const)
       },
       metrics: createSourceMetrics(createRegistry()), logger, signal: abort.signal, onHealth: () => undefined,
     })

@@ -62,7 +62,7 @@ export class KafkaSource implements Source {
   private readonly owned = new Map<string, OwnedPartition>()
   /** What this member held before its last rejoin: the sticky assignor keeps them here if it can. */
   private lastHeld: TopicPartitions[] = []
-  private handler: BatchHandler = () => Promise.resolve()
+  private handler: BatchHandler = () => Promise.resolve('taken')
   private lifecycle: PartitionLifecycle = {}
   private consumerUp = false
   private brokerReachable = true
@@ -73,6 +73,8 @@ export class KafkaSource implements Source {
   private revoking: Promise<void> | undefined
   /** Batches handed to the pipeline and not yet taken, by partition (each such partition is paused). */
   private readonly inFlight = new Map<string, Promise<void>>()
+  /** Per partition, withdraws the batch in flight when the partitions are given up. */
+  private readonly withdrawals = new Map<string, AbortController>()
   private lagSeries = new Set<string>()
   private lagTimer: NodeJS.Timeout | undefined
   private prepareTimer: NodeJS.Timeout | undefined
@@ -233,14 +235,18 @@ export class KafkaSource implements Source {
     if (last === undefined || !this.owned.has(key) || this.failed || this.stopping || this.revoking !== undefined || !payload.isRunning() || payload.isStale()) return
     const records = batch.messages.map(toSourceRecord)
     this.options.metrics.records.inc({ stream: batch.topic }, records.length)
-    const taken = this.handler({ stream: batch.topic, partition: String(batch.partition), records }).then(
-      () => true,
+    const withdrawal = new AbortController()
+    this.withdrawals.set(key, withdrawal)
+    const taken = this.handler({ stream: batch.topic, partition: String(batch.partition), records, withdrawn: withdrawal.signal }).then(
+      (outcome) => outcome === 'taken',
       (error: unknown) => {
         this.fail(error)
         return false
       },
     )
-    const settled = taken.then(() => undefined)
+    const settled = taken.then(() => {
+      if (this.withdrawals.get(key) === withdrawal) this.withdrawals.delete(key)
+    })
     this.inFlight.set(key, settled)
     const quick = await settledWithin(taken, QUICK_MS)
     if (quick !== undefined) {
@@ -288,6 +294,8 @@ export class KafkaSource implements Source {
       await this.preparing
       const owned = [...this.owned.values()]
       if (owned.length > 0) this.options.logger.info({ partitions: owned.length }, 'giving up partitions: flushing and committing first')
+      // Batches still waiting to be taken are withdrawn, not waited for: see SourceBatch.withdrawn.
+      for (const withdrawal of this.withdrawals.values()) withdrawal.abort()
       await Promise.all(this.inFlight.values())
       for (const { topic, partition } of owned) {
         try {

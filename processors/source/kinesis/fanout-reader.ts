@@ -7,6 +7,7 @@
 import type { ChildShard, StartingPosition, _Record } from '@aws-sdk/client-kinesis'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { comparePositions } from '../../../pipeline/position.ts'
+import type { BatchOutcome } from '../../../pipeline/source.ts'
 import { backoffDelay, worthLogging, type RetryOptions } from '../../../runtime/retry.ts'
 import { errorMessage } from '../../../runtime/errors.ts'
 import { isUnknownPosition, notYetRead, toSourceRecord, type ShardReaderOptions } from './shard-reader.ts'
@@ -114,11 +115,14 @@ async function onEvent(options: FanOutReaderOptions, cursor: Cursor, event: Shar
   const records = notYetRead(received.map(toSourceRecord), cursor).filter((record) => isAfter(record.position, cursor.position))
   if (records.length > 0) {
     options.metrics.records.inc({ stream: options.stream }, records.length)
+    let outcome: BatchOutcome
     try {
-      await options.handler({ stream: options.stream, partition: options.shardId, records })
+      outcome = await options.handler({ stream: options.stream, partition: options.shardId, records, withdrawn: options.signal })
     } catch (error) {
       throw new HandlerFailure(error)
     }
+    // Only on the reader's own signal: the read loop sees it aborted and stops there.
+    if (outcome === 'withdrawn') throw new Error('the batch was withdrawn: the reader is stopping')
     cursor.position = records[records.length - 1]?.position ?? cursor.position
   }
   if (event.ContinuationSequenceNumber !== undefined) cursor.continuation = event.ContinuationSequenceNumber

@@ -67,7 +67,7 @@ export class KinesisSource implements Source {
   private connected = false
   private failed = false
   private discovery: Promise<void> | undefined
-  private handler: BatchHandler = () => Promise.resolve()
+  private handler: BatchHandler = () => Promise.resolve('taken')
   private lifecycle: PartitionLifecycle = {}
   private readonly checkpoints: FencedCheckpoints
 
@@ -204,8 +204,9 @@ export class KinesisSource implements Source {
       pollIntervalMs: this.options.pollIntervalMs,
       maxRecordsPerCall: this.options.maxRecordsPerCall ?? 10_000,
       handler: async (batch) => {
-        lastSeen = batch.records[batch.records.length - 1]?.position ?? lastSeen
-        await this.handler(batch)
+        const outcome = await this.handler(batch)
+        if (outcome === 'taken') lastSeen = batch.records[batch.records.length - 1]?.position ?? lastSeen
+        return outcome
       },
       metrics: this.options.metrics,
       logger: this.options.logger,

@@ -56,7 +56,8 @@ export async function readShard(options: ShardReaderOptions): Promise<'ended' | 
     // would hand the same records over twice).
     if (records.length > 0) {
       options.metrics.records.inc({ stream: options.stream }, records.length)
-      await options.handler({ stream: options.stream, partition: options.shardId, records })
+      // A withdrawn batch was not taken: the lease is going, and the shard's end is not reached.
+      if ((await options.handler({ stream: options.stream, partition: options.shardId, records, withdrawn: signal })) === 'withdrawn') break
       cursor.lastPosition = records[records.length - 1]?.position ?? cursor.lastPosition
     }
     if (response.NextShardIterator === undefined) return 'ended'

@@ -40,7 +40,7 @@ describe('Enrichment: the assignment frontier', () => {
     const enrichment = new Enrichment({ store: sink, holdBackMs: 6000, logger: testLogger().logger, frontier, frontierPollMs: 10 })
     await enrichment.start()
     expect(enrichment.ownership.ownerAt('10.1.2.7', EFFECTIVE + 1)).toBeUndefined()
-    await enrichment.holdBack(oldFlows)
+    expect(await enrichment.holdBack(oldFlows)).toBe(true)
     enrichment.stop()
     expect(asked).toBe(3)
     expect(enrichment.ownership.ownerAt('10.1.2.7', EFFECTIVE + 1)?.app).toBe('playback-api')
@@ -51,7 +51,8 @@ describe('Enrichment: the assignment frontier', () => {
     const { logger, lines } = testLogger()
     const enrichment = new Enrichment({ store: sink, holdBackMs: 6000, logger, frontier: { covers: () => Promise.resolve(false) }, frontierPollMs: 5, frontierMaxWaitMs: 60 })
     await enrichment.start()
-    await enrichment.holdBack(oldFlows)
+    // Given up on, the flows are still taken (attributed with what is known).
+    expect(await enrichment.holdBack(oldFlows)).toBe(true)
     enrichment.stop()
     expect(lines.join('')).toContain('still not written up to these flows')
   })
@@ -67,17 +68,36 @@ describe('Enrichment: the assignment frontier', () => {
     }
     const enrichment = new Enrichment({ store: sink, holdBackMs: 6000, logger: testLogger().logger, frontier, frontierPollMs: 5, frontierMaxWaitMs: 20 })
     await enrichment.start()
-    const held = enrichment.holdBack(oldFlows).then(() => 'released')
+    const held = enrichment.holdBack(oldFlows).then((ready) => (ready ? 'taken' : 'not taken'))
     const early = await Promise.race([held, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 150))])
     expect(early).toBe('still waiting')
     expect(asked).toBeGreaterThan(3)
     enrichment.stop()
-    expect(await held).toBe('released')
+    // Stopped before the frontier came, the flows are not ready: they are left for the next reader.
+    expect(await held).toBe('not taken')
+  })
+
+  it('lets a batch go untaken once its source withdraws it, however long the frontier stays behind', async () => {
+    // A Kafka member giving its partitions up (a rebalance) withdraws the flows waiting here: the
+    // assignment partition they wait for can only get a live owner once the rebalance completes.
+    const enrichment = new Enrichment({ store: assignmentsSink(), holdBackMs: 6000, logger: testLogger().logger, frontier: { covers: () => Promise.resolve(false) }, frontierPollMs: 5, frontierMaxWaitMs: 600_000 })
+    await enrichment.start()
+    const withdrawal = new AbortController()
+    const held = enrichment.holdBack({ ...oldFlows, withdrawn: withdrawal.signal })
+    const early = await Promise.race([held, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 100))])
+    expect(early).toBe('still waiting')
+    withdrawal.abort()
+    expect(await held).toBe(false)
+    // The enrichment itself goes on: a batch not withdrawn still waits.
+    const other = enrichment.holdBack(oldFlows)
+    expect(await Promise.race([other, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 50))])).toBe('still waiting')
+    enrichment.stop()
+    expect(await other).toBe(false)
   })
 
   it('does not wait at all with a hold-back of 0', async () => {
     const enrichment = new Enrichment({ store: assignmentsSink(), holdBackMs: 0, logger: testLogger().logger, frontier: { covers: () => Promise.resolve(false) } })
-    await enrichment.holdBack(oldFlows)
+    expect(await enrichment.holdBack(oldFlows)).toBe(true)
   })
 })
 

@@ -75,7 +75,7 @@ function harness(overrides: Partial<FanOutReaderOptions> = {}, failures: Error[]
       after: undefined,
       handler: (batch: SourceBatch) => {
         h.handed.push(...batch.records.map((item) => item.position))
-        return Promise.resolve()
+        return Promise.resolve('taken' as const)
       },
       metrics: createSourceMetrics(registry),
       subscriptions: createSubscriptionMetrics(registry),
@@ -191,7 +191,7 @@ describe('readShardFanOut', () => {
     const h = harness({ renewAfterMs: 100 })
     h.options.handler = (batch) => {
       h.handed.push(...batch.records.map((item) => item.position))
-      return new Promise<void>((resolve) => (release = resolve))
+      return new Promise<'taken'>((resolve) => (release = () => resolve('taken')))
     }
     h.script = (subscription, index) => {
       if (index === 0) subscription.push(event([1]), event([2]))
