@@ -118,6 +118,26 @@ describe('a checkpoint written under an older lease counter', () => {
     expect((await resumeFrom(db))?.position).toBe('200')
   })
 
+  it('as an intent landing after the successor read the checkpoint, is refused before its block is inserted', async () => {
+    const [db, table] = await Promise.all([database(), leaseTable()])
+    const w1 = await worker(table, 'w1')
+    await new FencedCheckpoints(store(db, 'w1'), w1).write([commit('100')])
+    await w1.stop()
+    const frozen = frozenStore(store(db, 'w1'))
+    // The intent of the block after 100: its lease check passed, then the worker froze.
+    const intent = new FencedCheckpoints(frozen.store, w1).write([{ ...commit('100'), pending: { from: '101', to: '300' } }])
+    await frozen.reached
+    const w2 = await worker(table, 'w2')
+    await pollUntil(() => Promise.resolve(w2.heldKeys()), (keys) => keys.includes(KEY), { what: 'w2 taking the expired lease', timeoutMs: 15_000 })
+    // The successor heard of no intent: it cuts its own block from 100, under its own token.
+    const claimed = await new FencedCheckpoints(store(db, 'w2'), w2).claim('kinesis', STREAM, SHARD)
+    expect(claimed).toMatchObject({ position: '100', pending: undefined })
+    // The intent lands late; its write fails, so the flusher never inserts w1's block (a duplicate of w2's).
+    frozen.release()
+    await expect(intent).rejects.toThrow(/no longer held by this worker/)
+    expect(await count(embeddedClickHouse().clickhouse, `SELECT count() FROM ${db}.checkpoints WHERE owner = 'w1' AND pending_to = '300'`)).toBe(1)
+  })
+
   it('loses to a claim of a shard nothing was committed for, which itself reads as no checkpoint', async () => {
     const [db, table] = await Promise.all([database(), leaseTable()])
     const w1 = await worker(table, 'w1')

@@ -5,6 +5,13 @@
 // land the row late anyway, the row carries an older fence than its successor's claim and never
 // wins (readers take the highest fence first). The new owner replays from the last commit with the
 // recorded intent, so the blocks it cuts carry the same deduplication tokens.
+//
+// An intent is renewed for once more after its row is in, before its block is inserted. Frozen
+// between the first check and the row landing, a worker would otherwise insert a block its successor
+// never heard of: the successor had read the checkpoint before the late intent, cut its own block
+// from the committed position, and both landed under different tokens (a chaos run duplicated 11,750
+// rows so). Renewed after the row is in, the lease was still this worker's then, so any successor
+// takes it later and reads the intent; not renewed, the block is not inserted.
 import type { Checkpoint, CheckpointStore } from '../../../pipeline/checkpoint.ts'
 import { leaseKey } from './lease-table.ts'
 
@@ -29,6 +36,8 @@ export class FencedCheckpoints implements CheckpointStore {
     const keys = new Set(checkpoints.map((checkpoint) => leaseKey(checkpoint.stream, checkpoint.partition)))
     const fences = new Map(await Promise.all([...keys].map(async (key) => [key, await this.fence.verify(key)] as const)))
     await this.store.write(checkpoints.map((checkpoint) => ({ ...checkpoint, fence: fences.get(leaseKey(checkpoint.stream, checkpoint.partition)) ?? 0 })))
+    const intents = new Set(checkpoints.filter((checkpoint) => checkpoint.pending !== undefined).map((checkpoint) => leaseKey(checkpoint.stream, checkpoint.partition)))
+    await Promise.all([...intents].map((key) => this.fence.verify(key)))
   }
 
   /**
