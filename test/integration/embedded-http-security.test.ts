@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { asWriter, send, serveEngine, type ServedEngine } from '../helpers/embedded-http.ts'
-import { uniqueName } from '../helpers/services.ts'
+import { serveEmbeddedClickHouse } from '../../sinks/clickhouse/embedded-http.ts'
+import { testLogger, uniqueName } from '../helpers/services.ts'
 
 let engine: ServedEngine
 let table: string
@@ -143,10 +144,25 @@ describe('embedded HTTP interface, secure by default', () => {
   it('caps time and memory: a query cannot raise or lift the limits', async () => {
     expect((await send(engine.url, { query: "SELECT getSetting('max_execution_time')" })).body).toBe('60\n')
     for (const sql of ['SELECT 1 SETTINGS max_execution_time = 1000', 'SELECT 1 SETTINGS max_execution_time = 0', 'SELECT 1 SETTINGS max_memory_usage = 100000000000']) {
-      const answer = await send(engine.url, {}, sql, asWriter)
+      const answer = await send(engine.url, {}, sql)
       expect(answer.code, sql).toBe('452')
     }
     expect((await send(engine.url, { query: "SELECT getSetting('max_execution_time')", max_execution_time: '5' })).body).toBe('5\n')
+  })
+
+  it("runs the pipeline's own reads without the analysts' limits", async () => {
+    // The writer's profile has none on a server; the analysts' 60 s once cut a processor's restore read short.
+    const limits = "SELECT getSetting('max_execution_time'), getSetting('max_memory_usage')"
+    expect((await send(engine.url, { query: limits }, undefined, asWriter)).body).toBe('0\t0\n')
+    expect((await send(engine.url, { query: limits })).body).toBe('60\t2000000000\n')
+    const embedded = engine.pipeline.embedded
+    if (embedded === undefined) throw new Error('expected the embedded engine')
+    const unrestricted = await serveEmbeddedClickHouse(embedded, 0, testLogger().logger, { access: 'unrestricted' })
+    try {
+      expect((await send(`http://127.0.0.1:${unrestricted.port}`, { query: limits })).body).toBe('0\t0\n')
+    } finally {
+      await unrestricted.close()
+    }
   })
 
   it('answers with ClickHouse codes and HTTP statuses', async () => {

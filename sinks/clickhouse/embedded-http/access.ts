@@ -26,6 +26,9 @@ export interface RoleLimits {
   maxMemoryUsage: number | undefined
 }
 
+/** The engine's own user (the pipeline, and every request under access 'unrestricted'): no caps. */
+export const NO_LIMITS: RoleLimits = { readonly: 0, maxExecutionTime: undefined, maxMemoryUsage: undefined }
+
 export interface HttpUser {
   name: string
   /** Environment variable holding the password; unset means nobody logs in as this user. */
@@ -44,7 +47,7 @@ export function httpUsers(xml = readUsersFile()): HttpUser[] {
   return pulseUsers(xml).map((user) => ({ name: user.name, passwordEnv: user.passwordEnv, role: user.name, limits: profileLimits(xml, user.profile) }))
 }
 
-/** The limits every interface query runs under: the analysts' (a query a client sends cannot raise them). */
+/** The ceiling no interface query may raise its limits past: the analysts' (the engine's constraints). */
 export function interfaceLimits(users: readonly HttpUser[]): RoleLimits {
   const analyst = users.find((user) => user.role === ANONYMOUS_ROLE)
   if (analyst === undefined) throw new Error(`the users file has no ${ANONYMOUS_ROLE} user`)

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import type { ChdbConnection } from 'chdb/connection'
 import type { Logger } from 'pino'
-import { httpUsers, interfaceLimits, type HttpUser, type RoleLimits } from './access.ts'
+import { httpUsers, NO_LIMITS, type HttpUser } from './access.ts'
 import { authenticate } from './auth.ts'
 import { readBody } from './body.ts'
 import { asClickHouseError, ClickHouseHttpError, CODES } from './errors.ts'
@@ -42,7 +42,6 @@ export interface EmbeddedHttpOptions {
 interface Context {
   path: string
   users: HttpUser[]
-  limits: RoleLimits
   options: EmbeddedHttpOptions
   active: { count: number }
   logger: Logger
@@ -52,8 +51,7 @@ interface Context {
 const MAX_URI_BYTES = 1024 * 1024
 
 export async function serveEmbeddedClickHouse(connection: ChdbConnection, port: number, logger: Logger, options: EmbeddedHttpOptions = {}): Promise<EmbeddedHttpServer> {
-  const users = httpUsers()
-  const context: Context = { path: connection.chdb.session.path, users, limits: interfaceLimits(users), options, active: { count: 0 }, logger }
+  const context: Context = { path: connection.chdb.session.path, users: httpUsers(), options, active: { count: 0 }, logger }
   // Query parameters travel in the URL (@clickhouse/client puts every query_params there), so a URL
   // is as long as its parameters: restoring a partition's open sessions sends thousands of ids. Node's
   // default 16 KiB header limit reset such a request (ECONNRESET, retried forever by the sink);
@@ -98,7 +96,9 @@ async function handle(context: Context, request: IncomingMessage, response: Serv
   response.once('close', () => {
     if (!response.writableFinished) gone.abort()
   })
-  const session = openRequestSession(context.path, context.limits)
+  // Each principal runs under its own profile's limits, as on a server: the analysts' 60 s cut the
+  // pipeline's own long restore reads short when it read state through this interface.
+  const session = openRequestSession(context.path, principal?.limits ?? NO_LIMITS)
   try {
     await execute(session, { request: queryRequest, requestHeaders: request.headers, principal, queryId, response, signal: gone.signal }, text)
   } catch (error) {
