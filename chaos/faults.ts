@@ -15,12 +15,18 @@ function liveSlot(ctx: FaultContext): number | undefined {
   return live[ctx.rng.between(0, live.length - 1)]
 }
 
+/** Resolves when the drain reaches `fraction`, or once the scenario has seen enough (then true). */
+async function untilOrEnough(ctx: FaultContext, fraction: number): Promise<boolean> {
+  await ctx.progress.until(fraction, ctx.enough)
+  return ctx.enough.aborted
+}
+
 /** SIGKILL a live processor at each moment in [from, to] of the drain; each comes back after a seeded 0.2–2 s, without blocking the next kill. */
 export function killsWithin(from: number, to: number): (ctx: FaultContext) => Promise<string> {
   return async (ctx) => {
     const restarts: Promise<void>[] = []
     for (const at of moments(ctx.rng, ctx.options.kills, from, to)) {
-      await ctx.progress.until(at)
+      if (await untilOrEnough(ctx, at)) break
       await sleep(ctx.rng.between(0, 500))
       let slot = liveSlot(ctx)
       while (slot === undefined) {
@@ -34,8 +40,10 @@ export function killsWithin(from: number, to: number): (ctx: FaultContext) => Pr
       const delay = ctx.rng.between(200, 2000)
       restarts.push(sleep(delay).then(() => ctx.fleet.start(index)))
     }
+    // Every killed member is back before the scenario stops them all.
     await Promise.all(restarts)
-    return `${ctx.options.kills} SIGKILLs of ${ctx.options.processors} processors`
+    const planned = ctx.options.kills
+    return `${ctx.injected.count < planned ? `${ctx.injected.count} of ${planned} planned` : planned} SIGKILLs of ${ctx.options.processors} processors`
   }
 }
 

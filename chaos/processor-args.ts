@@ -33,7 +33,8 @@ export interface KinesisArgs extends SinkArgs {
 }
 
 function sink(s: SinkArgs): string[] {
-  return ['--clickhouse', s.clickhouseUrl, '--database', s.database, '--metrics-port', '0', ...ORACLE_PROCESSING, ...s.extra]
+  // The metrics port is each slot's own (processors.ts).
+  return ['--clickhouse', s.clickhouseUrl, '--database', s.database, ...ORACLE_PROCESSING, ...s.extra]
 }
 
 export function kafkaArgs(s: KafkaArgs): string[] {

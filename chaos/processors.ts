@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { PULSE_NODE_FLAGS } from '../runtime/node-flags.ts'
+import { heldPartitions } from './held.ts'
 import { logFile } from './logs.ts'
 
 const PULSE_BIN = fileURLToPath(new URL('../bin/pulse.js', import.meta.url))
@@ -15,6 +16,8 @@ export interface ProcessorSettings {
   runDir: string
   /** The `pulse` arguments of every member (processor-args.ts). */
   args: readonly string[]
+  /** Each slot's metrics port, the same across its restarts: what a member holds is read there (held.ts). */
+  metricsPorts: readonly number[]
 }
 
 interface Slot {
@@ -74,7 +77,9 @@ export class ProcessorFleet {
 
   start(index: number): void {
     const log = logFile(this.settings.runDir, `processor-${index}`)
-    const child = spawn(process.execPath, [...PULSE_NODE_FLAGS, PULSE_BIN, ...this.settings.args], { stdio: ['ignore', log.fd, log.fd] })
+    const port = this.settings.metricsPorts[index]
+    if (port === undefined) throw new Error(`no metrics port for processor slot ${index}`)
+    const child = spawn(process.execPath, [...PULSE_NODE_FLAGS, PULSE_BIN, ...this.settings.args, '--metrics-port', String(port)], { stdio: ['ignore', log.fd, log.fd] })
     closeSync(log.fd)
     this.logs.push(log.path)
     const slot: Slot = { child, log: log.path, exited: Promise.resolve(), expected: false }
@@ -87,6 +92,17 @@ export class ProcessorFleet {
       }),
     )
     this.slots[index] = slot
+  }
+
+  /** True when every slot's process is running (none between a kill or an exit and its restart). */
+  allAlive(): boolean {
+    return this.settings.metricsPorts.every((_, index) => this.alive(index))
+  }
+
+  /** What every member holds, per stream; undefined while one is down or does not answer. */
+  async held(): Promise<Map<string, number> | undefined> {
+    if (!this.allAlive()) return undefined
+    return heldPartitions(this.settings.metricsPorts)
   }
 
   pid(index: number): number | undefined {

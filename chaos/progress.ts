@@ -63,9 +63,9 @@ export class Progress {
     return this.longest
   }
 
-  /** Resolves once the rows reach `fraction` of the target; throws on a stall. */
-  async until(fraction: number): Promise<void> {
-    while (this.rows < this.target * fraction) {
+  /** Resolves once the rows reach `fraction` of the target, or `signal` aborts; throws on a stall. */
+  async until(fraction: number, signal?: AbortSignal): Promise<void> {
+    while (this.rows < this.target * fraction && signal?.aborted !== true) {
       if (this.stall !== undefined) throw this.stall
       await sleep(POLL_MS)
     }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { freePorts } from '../infra/ports.ts'
 import { ChaosTimeout, waitFor } from './deadline.ts'
 import { brokerRestarts, clickhouseOutage, kills, killsWithin, zombie } from './faults.ts'
 import { kafkaArgs, kinesisArgs } from './processor-args.ts'
@@ -28,10 +29,17 @@ interface Spec {
   preload: (spec: WorkloadSpec) => Slice
   /** A scenario's own condition on the drained tables: a failure to report, or undefined. */
   afterDrain?: (client: ClickHouseClient, database: string) => Promise<string | undefined>
+  /**
+   * Open partitions per stream once the faults are over, when known: the stop waits until the
+   * members hold exactly that many (held.ts). Unknown (a reshard changes the count), it waits a
+   * session or lease and settleAfterTakeoverMs after the last fault instead.
+   */
+  openPartitions?: (options: ChaosOptions) => number
 }
 
 const whole = (): Slice => WHOLE
-const kafka = (inject: Spec['inject'], extraArgs: readonly string[] = [], expectDuplicates = false): Spec => ({ source: 'kafka', inject, extraArgs, expectDuplicates, preload: whole })
+const asCreated = (options: ChaosOptions): number => options.partitions
+const kafka = (inject: Spec['inject'], extraArgs: readonly string[] = [], expectDuplicates = false): Spec => ({ source: 'kafka', inject, extraArgs, expectDuplicates, preload: whole, openPartitions: asCreated })
 
 const SPECS: Record<ScenarioName, Spec> = {
   'kafka-kills': kafka(kills),
@@ -42,8 +50,8 @@ const SPECS: Record<ScenarioName, Spec> = {
   'broker-restarts': kafka(brokerRestarts),
   'clickhouse-outage': kafka(clickhouseOutage),
   zombie: kafka(zombie),
-  'kinesis-kills': { source: 'kinesis', inject: kills, extraArgs: [], expectDuplicates: false, preload: whole },
-  'kinesis-zombie': { source: 'kinesis', inject: zombie, extraArgs: [], expectDuplicates: false, preload: whole },
+  'kinesis-kills': { source: 'kinesis', inject: kills, extraArgs: [], expectDuplicates: false, preload: whole, openPartitions: asCreated },
+  'kinesis-zombie': { source: 'kinesis', inject: zombie, extraArgs: [], expectDuplicates: false, preload: whole, openPartitions: asCreated },
   'kinesis-reshard': {
     source: 'kinesis',
     inject: reshard,
@@ -90,33 +98,83 @@ async function prepare(env: ChaosEnv, name: ScenarioName, tag: string, database:
 /** Once every row counted has arrived, the rest (if any is missing) gets this long to come. */
 const SETTLE_MS = 30_000
 
+interface Drain {
+  name: ScenarioName
+  database: string
+  options: ChaosOptions
+  progress: Progress
+  fleet: ProcessorFleet
+  streams: StreamNames
+  started: number
+  notes: string[]
+}
+
 /** Every produced row visible, the pipeline settled after its last fault, every id counted once at least. */
-async function untilDrained(env: ChaosEnv, name: ScenarioName, database: string, options: ChaosOptions, progress: Progress, started: number, notes: string[]): Promise<void> {
+async function untilDrained(env: ChaosEnv, drain: Drain): Promise<void> {
+  const { name, database, options, progress, started, notes } = drain
   await progress.until(1)
   env.log(`${name}: ${progress.current()} rows visible after ${((performance.now() - started) / 1000).toFixed(0)} s; waiting for the unique counts`)
-  await settleAfterFaults(progress, options)
+  await settleAfterFaults(drain)
   await waitFor(`every produced event and flow in ${database}`, SETTLE_MS, () => readCounts(env.clickhouse.client, database), (counts) => counts.events.unique >= options.events && counts.flows.unique >= options.flows, 500).catch((error: unknown) => {
     if (!(error instanceof ChaosTimeout)) throw error
     notes.push(describeError(error))
   })
 }
 
-/** The negative control ends once the harness counts duplicates: the rest of the drain proves nothing more. */
-async function untilDuplicates(env: ChaosEnv, name: ScenarioName, database: string, progress: Progress, started: number): Promise<void> {
-  await waitFor(`duplicates in ${database}`, SETTLE_MS, () => readCounts(env.clickhouse.client, database), (counts) => duplicated(counts) > 0, 500)
+/**
+ * The negative control ends once the harness counts duplicates, while its kills are still coming:
+ * the rest of the kills and of the drain prove nothing more. Without duplicates it fails
+ * SETTLE_MS after its last kill. Resolves with the injector's own line once its restarts are back.
+ */
+async function untilDuplicates(env: ChaosEnv, name: ScenarioName, database: string, progress: Progress, started: number, injecting: Promise<string>, enough: AbortController): Promise<string> {
+  let settledAt: number | undefined
+  let failure: Error | undefined
+  void injecting.then(
+    () => (settledAt = Date.now()),
+    (error: unknown) => (failure = error instanceof Error ? error : new Error(String(error))),
+  )
+  for (;;) {
+    if (failure !== undefined) throw failure
+    const counts = await readCounts(env.clickhouse.client, database).catch(() => undefined)
+    if (counts !== undefined && duplicated(counts) > 0) break
+    if (settledAt !== undefined && Date.now() - settledAt > SETTLE_MS) throw new ChaosTimeout(`no duplicates in ${database} ${SETTLE_MS / 1000} s after the last kill; last counts: ${JSON.stringify(counts)}`)
+    await sleep(1000)
+  }
   env.log(`${name}: duplicates seen at ${progress.current()} of ${progress.target} rows after ${((performance.now() - started) / 1000).toFixed(0)} s; stopping`)
+  enough.abort()
+  return injecting
 }
+
+/** Polls of every member in a row that must find each partition held once, 0.5 s apart. */
+const STEADY_POLLS = 3
 
 /**
  * The raw rows can all be in while a member killed at the end still holds partitions nobody has
  * taken over: its open windows and sessions would then never be written by the stop. So the stop
- * waits until the last fault is a session (or lease) and a restore old.
+ * waits until every member is up and together they hold each open partition exactly once, restored
+ * (held.ts), for STEADY_POLLS polls; where the count is unknown, until the last fault is a session
+ * (or lease) and settleAfterTakeoverMs old. Past twice that it stops anyway, with a note.
  */
-async function settleAfterFaults(progress: Progress, options: ChaosOptions): Promise<void> {
+async function settleAfterFaults({ progress, options, fleet, streams, name, notes }: Drain): Promise<void> {
   const last = progress.lastFaultEndedAt()
   if (last === undefined) return
-  const settled = last + Math.max(options.sessionTimeoutMs, options.leaseDurationMs) + options.settleAfterTakeoverMs
-  if (settled > Date.now()) await sleep(settled - Date.now())
+  const takeover = last + Math.max(options.sessionTimeoutMs, options.leaseDurationMs) + options.settleAfterTakeoverMs
+  const expected = SPECS[name].openPartitions?.(options)
+  if (expected === undefined) {
+    if (takeover > Date.now()) await sleep(takeover - Date.now())
+    return
+  }
+  const deadline = takeover + options.settleAfterTakeoverMs
+  let steady = 0
+  while (steady < STEADY_POLLS) {
+    if (Date.now() > deadline) {
+      notes.push(`not every partition was held by a live member ${((Date.now() - last) / 1000).toFixed(0)} s after the last fault; stopped anyway`)
+      return
+    }
+    const held = await fleet.held()
+    steady = held !== undefined && Object.values(streams).every((stream) => held.get(stream) === expected) ? steady + 1 : 0
+    await sleep(500)
+  }
 }
 
 function describeError(error: unknown): string {
@@ -130,7 +188,7 @@ export async function runScenario(env: ChaosEnv, name: ScenarioName, options: Ch
   const database = `chaos_${name.replaceAll('-', '_')}_${tag}`
   const workload: WorkloadSpec = { events: options.events, flows: options.flows, seed: options.seed, startTime: env.startTime }
   const members = await prepare(env, name, tag, database, options, workload)
-  const fleet = new ProcessorFleet({ runDir: env.runDir, args: members.args })
+  const fleet = new ProcessorFleet({ runDir: env.runDir, args: members.args, metricsPorts: await freePorts(options.processors) })
   const target = options.events + options.flows
   const progress = new Progress(
     env.clickhouse.client,
@@ -144,14 +202,18 @@ export async function runScenario(env: ChaosEnv, name: ScenarioName, options: Ch
     spec.expectDuplicates,
   )
   const notes: string[] = []
-  const ctx: FaultContext = { env, options, fleet, progress, rng: seededRng(options.seed ^ hash(name)), injected: { count: 0 }, notes, streams: members.streams, spec: workload }
+  const enough = new AbortController()
+  const ctx: FaultContext = { env, options, fleet, progress, rng: seededRng(options.seed ^ hash(name)), injected: { count: 0 }, notes, streams: members.streams, spec: workload, enough: enough.signal }
   let faults = 'none'
   try {
     for (let index = 0; index < options.processors; index++) fleet.start(index)
     progress.start()
-    faults = await spec.inject(ctx)
-    if (spec.expectDuplicates) await untilDuplicates(env, name, database, progress, started)
-    else await untilDrained(env, name, database, options, progress, started, notes)
+    if (spec.expectDuplicates) {
+      faults = await untilDuplicates(env, name, database, progress, started, spec.inject(ctx), enough)
+    } else {
+      faults = await spec.inject(ctx)
+      await untilDrained(env, { name, database, options, progress, fleet, streams: members.streams, started, notes })
+    }
   } catch (error) {
     if (faults === 'none') faults = `${ctx.injected.count} fault(s) injected before the failure`
     notes.push(`FAILED: ${describeError(error)}`)

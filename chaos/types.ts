@@ -97,6 +97,8 @@ export interface FaultContext {
   injected: { count: number }
   /** Free-text notes for the report (what a woken zombie did, say). */
   notes: string[]
+  /** Aborted once the scenario has seen what it looks for (the negative control's duplicates): inject no more. */
+  enough: AbortSignal
 }
 
 export interface ScenarioResult {
