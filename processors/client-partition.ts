@@ -160,8 +160,12 @@ export class ClientPartition {
     this.dedup.isDuplicate(event.event_id, event.event_time, this.clock.highestEventTime)
     const windowStart = this.clock.windowStart(event.event_time)
     const open = windowStart + this.settings.windowMs > this.clock.watermark && !this.flushedBefore(position)
-    const contribution = this.contribute(event, false)
-    if (open) for (const row of contribution.rows) this.hold(windowStart, row)
+    // Most of a restore's events are in windows already written: only their sessions and cells matter.
+    if (!open) {
+      this.applyToState(event)
+      return
+    }
+    for (const row of this.contribute(event, false).rows) this.hold(windowStart, row)
   }
 
   /** The open windows as rows, written as they stand at `position` (shutdown, revocation), and forgotten. */
