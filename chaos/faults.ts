@@ -104,8 +104,9 @@ export async function zombie(ctx: FaultContext): Promise<string> {
   const frozen = Date.now() - stoppedAt
   ctx.fleet.signal(slot, 'SIGCONT')
   ctx.progress.faultEnded()
+  // Restarted whenever it exits, as a supervisor would: a fenced Kinesis worker took 50 s once.
+  const ended = ctx.fleet.restartWhenExited(slot)
   const exited = await ctx.fleet.waitExit(slot, 30_000)
-  ctx.notes.push(exited ? `woken zombie exited ${ctx.fleet.exitOf(slot)} (fenced out) and was restarted` : 'woken zombie kept running 30 s after SIGCONT')
-  if (exited) ctx.fleet.start(slot)
+  ctx.notes.push(exited ? `woken zombie exited ${await ended} (fenced out) and was restarted` : 'woken zombie kept running 30 s after SIGCONT (restarted when it exits)')
   return `1 SIGSTOP for ${(frozen / 1000).toFixed(1)} s, then SIGCONT`
 }

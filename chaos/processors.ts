@@ -58,6 +58,8 @@ export function killAllProcessors(): void {
 export class ProcessorFleet {
   private readonly slots: (Slot | undefined)[] = []
   private peakRss = 0
+  /** Set by stopAll: nothing is restarted after it. */
+  private stopping = false
   readonly unexpected: UnexpectedExit[] = []
   readonly logs: string[] = []
 
@@ -92,6 +94,20 @@ export class ProcessorFleet {
       }),
     )
     this.slots[index] = slot
+  }
+
+  /**
+   * Starts the slot again once its current process exits, unless the scenario is stopping by then:
+   * a fenced zombie can take longer to exit than the harness waits for it, and a slot left empty
+   * would leave the group a member short for the rest of the scenario. Resolves with how it ended.
+   */
+  restartWhenExited(index: number): Promise<string> {
+    const slot = this.slots[index]
+    if (slot === undefined) return Promise.resolve('not started')
+    return slot.exited.then(() => {
+      if (!this.stopping && this.slots[index] === slot) this.start(index)
+      return slot.exit ?? 'running'
+    })
   }
 
   /** True when every slot's process is running (none between a kill or an exit and its restart). */
@@ -170,6 +186,7 @@ export class ProcessorFleet {
    * that had to be killed.
    */
   async stopAll(): Promise<number[]> {
+    this.stopping = true
     const forced: number[] = []
     const live = this.slots.map((_, index) => index).filter((index) => this.alive(index))
     for (const index of live) {
