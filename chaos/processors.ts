@@ -125,11 +125,6 @@ export class ProcessorFleet {
     return this.slots[index]?.child.pid
   }
 
-  /** How the slot's last process ended ('code 1', 'on SIGKILL'), or 'running'. */
-  exitOf(index: number): string {
-    return this.slots[index]?.exit ?? 'running'
-  }
-
   alive(index: number): boolean {
     const child = this.slots[index]?.child
     return child !== undefined && child.exitCode === null && child.signalCode === null
