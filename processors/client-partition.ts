@@ -6,7 +6,7 @@
 import type { ClientEvent } from '../schemas/types.ts'
 import type { DerivedRow } from '../pipeline/rows.ts'
 import type { EndedSession } from '../pipeline/state.ts'
-import { engagementContributions, eventCountContribution, qoeContribution } from './aggregates/client-aggregates.ts'
+import { foldEngagement, foldEventCount, foldQoe, WindowRows } from './aggregates/client-aggregates.ts'
 import { MinuteWindows } from './aggregates/minute-windows.ts'
 import { comparePositions } from '../pipeline/position.ts'
 import { DedupWindow } from './event-time/dedup.ts'
@@ -120,7 +120,7 @@ export class ClientPartition {
     const arrival = this.clock.observe(event.event_time)
     const rows = [raw(arrival)]
     if (this.settings.derived === false) return { rows, arrival }
-    if (arrival === 'too_late') rows.push(eventCountContribution(event, this.clock.windowStart(event.event_time)))
+    if (arrival === 'too_late') rows.push(...tooLateCount(event, this.clock.windowStart(event.event_time)))
     else rows.push(...this.fold(event, arrival === 'late'))
     // Closed by this event's watermark, in this record's block: a replay closes them at the same record.
     rows.push(...this.windows.closeThrough(this.clock.watermark))
@@ -165,7 +165,7 @@ export class ClientPartition {
       this.applyToState(event)
       return
     }
-    for (const row of this.contribute(event, false).rows) this.hold(windowStart, row)
+    this.contribute(event, false, this.windows.at(windowStart))
   }
 
   /** The open windows as rows, written as they stand at `position` (shutdown, revocation), and forgotten. */
@@ -202,30 +202,23 @@ export class ClientPartition {
   /** On time: the contributions wait in the window. Late: they are correction rows now. */
   private fold(event: ClientEvent, late: boolean): DerivedRow[] {
     const wasEnded = event.playback_id !== null && this.endedSessions.has(event.playback_id)
-    const { rows: contributions, session } = this.contribute(event, late)
-    const rows: DerivedRow[] = []
-    if (late) rows.push(...contributions)
-    else for (const row of contributions) this.hold(this.clock.windowStart(event.event_time), row)
+    const corrections = late ? new WindowRows() : undefined
+    const session = this.contribute(event, late, corrections ?? this.windows.at(this.clock.windowStart(event.event_time)))
+    const rows = corrections === undefined ? [] : corrections.rows(true)
     if (session?.ended === true && !wasEnded) rows.push(...this.finish(session))
     return rows
   }
 
-  /** Folds the event into its session and A/B cells; returns its per-minute contributions. */
-  private contribute(event: ClientEvent, late: boolean): { rows: DerivedRow[]; session: PlaybackSession | undefined } {
+  /** Folds the event into its session and A/B cells, and adds its per-minute contributions `into` the window's rows. */
+  private contribute(event: ClientEvent, late: boolean, into: WindowRows): PlaybackSession | undefined {
     const { session, playedMs } = this.applyToState(event)
     const abCells = this.abCellsOf(event)
     const windowStart = this.clock.windowStart(event.event_time)
     const contribution = { event, session, windowStart, playedMs, late, abCells }
-    const rows: DerivedRow[] = [eventCountContribution(event, windowStart)]
-    const qoe = qoeContribution(contribution)
-    if (qoe !== undefined) rows.push(qoe)
-    rows.push(...engagementContributions(contribution))
-    return { rows, session }
-  }
-
-  private hold(windowStart: number, derived: DerivedRow): void {
-    if (derived.combine?.how !== 'sum') return
-    this.windows.add(windowStart, { table: derived.table, key: derived.combine.key, row: derived.row, measures: derived.combine.measures })
+    foldEventCount(event, windowStart, into)
+    foldQoe(contribution, into)
+    foldEngagement(contribution, into)
+    return session
   }
 
   private flushedBefore(position: string): boolean {
@@ -315,6 +308,13 @@ export class ClientPartition {
 }
 
 const NO_CELLS: readonly string[] = []
+
+/** A too-late event still counts in client_events_1m, as a correction row of its window. */
+function tooLateCount(event: ClientEvent, windowStart: number): DerivedRow[] {
+  const rows = new WindowRows()
+  foldEventCount(event, windowStart, rows)
+  return rows.rows(true)
+}
 const CELL_SWEEP_MS = 60_000
 
 /** An app session's A/B cells: test id → cell, the sorted `test:cell` list (built once per change), and its latest event time. */

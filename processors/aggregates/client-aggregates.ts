@@ -1,14 +1,17 @@
 // Per-minute contributions of one client event to qoe_1m, engagement_1m and client_events_1m. An
-// on-time event's are summed into its partition's open window (minute-windows.ts) and written once
-// when the window closes; a late event's are written as correction rows (summed with other
-// corrections of the block by the segment), which the additive tables add to the window's row.
+// on-time event's are added straight into its partition's open window (minute-windows.ts), whose
+// row per key is written once when the window closes; a late event's become correction rows (summed
+// with other corrections of the block by the segment), which the additive tables add to the
+// window's row. Both go through the same fold: adding into a row per key of a `WindowRows`, so an
+// on-time event that meets a key already open allocates no row at all (issue 18: no objects per
+// event on the hot path).
 //
 // The grains are coarse on purpose (issue 18: ≤ 1.2 rows written per input event, raw rows
 // included): no title_id in either table, because minute × title keys are nearly one per event at
 // bench traffic (README, "Rows per event and the grain of the per-minute tables"). Per-title
 // questions are answered by views over client_events and playback_sessions (migration 012).
 import type { ClientEvent } from '../../schemas/types.ts'
-import type { DerivedRow } from '../../pipeline/rows.ts'
+import type { DerivedRow, Row } from '../../pipeline/rows.ts'
 import type { PlaybackSession } from '../sessions/playback-session.ts'
 import { logBucket } from './histogram.ts'
 
@@ -23,10 +26,72 @@ export interface Contribution {
   abCells: readonly string[]
 }
 
+export interface QoeRow {
+  minute: string
+  device_type: string
+  country: string
+  cdn: string
+  play_attempts: number
+  plays: number
+  failed_plays: number
+  rebuffer_events: number
+  rebuffer_ms: number
+  played_ms: number
+  glitches: number
+  errors: number
+  startup_ms_hist: Record<string, number>
+  corrections: number
+}
+
+export interface EngagementRow {
+  minute: string
+  row_id: string
+  ab_test_id: string
+  ab_cell: string
+  impressions: number
+  clicks: number
+  plays: number
+  played_ms: number
+  completions: number
+  autoplay_next: number
+  corrections: number
+}
+
+export interface EventCountRow {
+  minute: number
+  event_type: string
+  device_type: string
+  country: string
+  cdn: string
+  events: number
+}
+
+/** One minute's rows of the three tables, by key, as contributions add into them. */
+export class WindowRows {
+  readonly qoe = new Map<string, QoeRow>()
+  readonly engagement = new Map<string, EngagementRow>()
+  readonly events = new Map<string, EventCountRow>()
+
+  /** The rows as plain rows; with `combine`, as partial sums a segment adds up per key (corrections). */
+  rows(combine: boolean): DerivedRow[] {
+    const out: DerivedRow[] = []
+    pushRows(out, 'qoe_1m', this.qoe, combine ? QOE_MEASURES : undefined)
+    pushRows(out, 'engagement_1m', this.engagement, combine ? ENGAGEMENT_MEASURES : undefined)
+    pushRows(out, 'client_events_1m', this.events, combine ? EVENT_COUNT_MEASURES : undefined)
+    return out
+  }
+}
+
+function pushRows(out: DerivedRow[], table: string, rows: Map<string, object>, measures: readonly string[] | undefined): void {
+  for (const [key, row] of rows) out.push(measures === undefined ? { table, row: row as Row } : { table, row: row as Row, combine: { key, how: 'sum', measures } })
+}
+
 const QOE_MEASURES = ['play_attempts', 'plays', 'failed_plays', 'rebuffer_events', 'rebuffer_ms', 'played_ms', 'glitches', 'errors', 'startup_ms_hist', 'corrections']
 const ENGAGEMENT_MEASURES = ['impressions', 'clicks', 'plays', 'played_ms', 'completions', 'autoplay_next', 'corrections']
+const EVENT_COUNT_MEASURES = ['events']
 
-export function qoeContribution(c: Contribution): DerivedRow | undefined {
+/** Adds the event's qoe_1m measures into its key's row; events with nothing to count add no row. */
+export function foldQoe(c: Contribution, into: WindowRows): void {
   const { event, session } = c
   const type = event.event_type
   const play_attempts = type === 'play_request' ? 1 : 0
@@ -37,21 +102,37 @@ export function qoeContribution(c: Contribution): DerivedRow | undefined {
   const glitches = type === 'audio_glitch' || type === 'video_glitch' ? 1 : 0
   const errors = type === 'playback_error' ? 1 : 0
   // Plain sums and literals, no Object.values/spread: this runs for every client event (BENCHMARKS.md, profile).
-  if (play_attempts + plays + failed_plays + rebuffer_events + rebuffer_ms + c.playedMs + glitches + errors === 0 && !c.late) return undefined
-  const startup = type === 'playback_start' && event.duration_ms !== null ? { [logBucket(event.duration_ms)]: 1 } : {}
+  if (play_attempts + plays + failed_plays + rebuffer_events + rebuffer_ms + c.playedMs + glitches + errors === 0 && !c.late) return
   const minute = minuteText(c.windowStart)
   // Playback events after the first may omit the CDN; the session's first event names it.
   const cdn = event.cdn ?? session?.first.cdn ?? ''
   const key = `${minute}|${event.device_type}|${event.country}|${cdn}`
-  const row = {
-    minute, device_type: event.device_type, country: event.country, cdn,
-    play_attempts, plays, failed_plays, rebuffer_events, rebuffer_ms, played_ms: c.playedMs, glitches, errors,
-    startup_ms_hist: startup, corrections: c.late ? 1 : 0,
+  let row = into.qoe.get(key)
+  if (row === undefined) {
+    row = {
+      minute, device_type: event.device_type, country: event.country, cdn,
+      play_attempts: 0, plays: 0, failed_plays: 0, rebuffer_events: 0, rebuffer_ms: 0, played_ms: 0, glitches: 0, errors: 0,
+      startup_ms_hist: {}, corrections: 0,
+    }
+    into.qoe.set(key, row)
   }
-  return { table: 'qoe_1m', row, combine: { key, how: 'sum', measures: QOE_MEASURES } }
+  row.play_attempts += play_attempts
+  row.plays += plays
+  row.failed_plays += failed_plays
+  row.rebuffer_events += rebuffer_events
+  row.rebuffer_ms += rebuffer_ms
+  row.played_ms += c.playedMs
+  row.glitches += glitches
+  row.errors += errors
+  if (c.late) row.corrections++
+  if (type === 'playback_start' && event.duration_ms !== null) {
+    const bucket = logBucket(event.duration_ms)
+    row.startup_ms_hist[bucket] = (row.startup_ms_hist[bucket] ?? 0) + 1
+  }
 }
 
-export function engagementContributions(c: Contribution): DerivedRow[] {
+/** Adds the event's engagement_1m measures into one row per A/B cell of its app session. */
+export function foldEngagement(c: Contribution, into: WindowRows): void {
   const { event } = c
   const type = event.event_type
   const impressions = type === 'row_impression' ? 1 : 0
@@ -59,19 +140,39 @@ export function engagementContributions(c: Contribution): DerivedRow[] {
   const plays = type === 'playback_start' ? 1 : 0
   const completions = type === 'playback_stop' && event.exit_reason === 'completed' ? 1 : 0
   const autoplay_next = type === 'playback_stop' && event.exit_reason === 'autoplay_next' ? 1 : 0
-  if (impressions + clicks + plays + c.playedMs + completions + autoplay_next === 0) return []
+  if (impressions + clicks + plays + c.playedMs + completions + autoplay_next === 0) return
   const row_id = event.row_id ?? ''
   const minute = minuteText(c.windowStart)
-  const corrections = c.late ? 1 : 0
   const cells = c.abCells.length === 0 ? NO_TEST : c.abCells
-  const rows: DerivedRow[] = []
   for (const testCell of cells) {
-    const [ab_test_id, ab_cell] = splitCell(testCell)
     const key = `${minute}|${row_id}|${testCell}`
-    const row = { minute, row_id, ab_test_id, ab_cell, impressions, clicks, plays, played_ms: c.playedMs, completions, autoplay_next, corrections }
-    rows.push({ table: 'engagement_1m', row, combine: { key, how: 'sum', measures: ENGAGEMENT_MEASURES } })
+    let row = into.engagement.get(key)
+    if (row === undefined) {
+      const [ab_test_id, ab_cell] = splitCell(testCell)
+      row = { minute, row_id, ab_test_id, ab_cell, impressions: 0, clicks: 0, plays: 0, played_ms: 0, completions: 0, autoplay_next: 0, corrections: 0 }
+      into.engagement.set(key, row)
+    }
+    row.impressions += impressions
+    row.clicks += clicks
+    row.plays += plays
+    row.played_ms += c.playedMs
+    row.completions += completions
+    row.autoplay_next += autoplay_next
+    if (c.late) row.corrections++
   }
-  return rows
+}
+
+/** One more event of its type in client_events_1m (every raw row counts, too-late ones included). */
+export function foldEventCount(event: ClientEvent, windowStart: number, into: WindowRows): void {
+  const minute = Math.floor(windowStart / 1000)
+  const cdn = event.cdn ?? ''
+  const key = `${minute}|${event.event_type}|${event.device_type}|${event.country}|${cdn}`
+  let row = into.events.get(key)
+  if (row === undefined) {
+    row = { minute, event_type: event.event_type, device_type: event.device_type, country: event.country, cdn, events: 0 }
+    into.events.set(key, row)
+  }
+  row.events++
 }
 
 /** An event of an app session in no A/B test counts once, under test and cell ''. */
@@ -95,17 +196,6 @@ function splitCell(testCell: string): readonly [string, string] {
 
 const SPLIT_CACHE_MAX = 10_000
 const splitCells = new Map<string, readonly [string, string]>()
-
-const EVENT_COUNT_MEASURES = ['events']
-
-/** One more event of its type in client_events_1m (every raw row counts, too-late ones included). */
-export function eventCountContribution(event: ClientEvent, windowStart: number): DerivedRow {
-  const minute = Math.floor(windowStart / 1000)
-  const cdn = event.cdn ?? ''
-  const key = `${minute}|${event.event_type}|${event.device_type}|${event.country}|${cdn}`
-  const row = { minute, event_type: event.event_type, device_type: event.device_type, country: event.country, cdn, events: 1 }
-  return { table: 'client_events_1m', row, combine: { key, how: 'sum', measures: EVENT_COUNT_MEASURES } }
-}
 
 /** The window start as ClickHouse DateTime text ('YYYY-MM-DD hh:mm:ss', UTC). */
 function minuteText(windowStart: number): string {

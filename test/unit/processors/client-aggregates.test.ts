@@ -2,7 +2,7 @@
 // plays of different titles on the same device, country and CDN are one key; a playback event
 // without a CDN takes its session's; engagement fans out once per A/B cell, split into test and cell.
 import { describe, expect, it } from 'vitest'
-import { engagementContributions, qoeContribution, type Contribution } from '../../../processors/aggregates/client-aggregates.ts'
+import { foldEngagement, foldEventCount, foldQoe, WindowRows, type Contribution } from '../../../processors/aggregates/client-aggregates.ts'
 import { PlaybackSession } from '../../../processors/sessions/playback-session.ts'
 import type { ClientEvent } from '../../../schemas/types.ts'
 import { clientEvent } from '../schemas/fixtures.ts'
@@ -13,6 +13,20 @@ function contribution(event: ClientEvent, overrides: Partial<Contribution> = {})
   return { event, session: undefined, windowStart: MINUTE, playedMs: 0, late: false, abCells: [], ...overrides }
 }
 
+/** The rows one contribution adds to an empty window, as the window writes them (with their keys). */
+function qoeContribution(c: Contribution): { key: string; row: Record<string, unknown> } | undefined {
+  const rows = new WindowRows()
+  foldQoe(c, rows)
+  const [entry] = rows.qoe
+  return entry === undefined ? undefined : { key: entry[0], row: { ...entry[1] } }
+}
+
+function engagementContributions(c: Contribution): { key: string; row: Record<string, unknown> }[] {
+  const rows = new WindowRows()
+  foldEngagement(c, rows)
+  return [...rows.engagement].map(([key, row]) => ({ key, row: { ...row } }))
+}
+
 const start = (title: string, cdn: string | null): ClientEvent =>
   clientEvent({ event_type: 'playback_start', title_id: title, cdn, device_type: 'tv', country: 'NL', duration_ms: 1200, exit_reason: null })
 
@@ -20,7 +34,7 @@ describe('per-minute contributions', () => {
   it('key qoe_1m by minute, device, country and CDN: two titles share one key and the row has no title', () => {
     const a = qoeContribution(contribution(start('80000001', 'akamai')))
     const b = qoeContribution(contribution(start('80000002', 'akamai')))
-    expect(a?.combine?.key).toBe(b?.combine?.key)
+    expect(a?.key).toBe(b?.key)
     expect(a?.row).not.toHaveProperty('title_id')
     expect(a?.row).toMatchObject({ minute: '2024-01-01 12:00:00', device_type: 'tv', country: 'NL', cdn: 'akamai', plays: 1, startup_ms_hist: { 40: 1 } })
   })
@@ -39,7 +53,27 @@ describe('per-minute contributions', () => {
       ['ab-2', 'control', 'top_10', 1],
     ])
     const other = engagementContributions(contribution({ ...click, title_id: '80000002' }, { abCells: ['ab-1:a', 'ab-2:control'] }))
-    expect(other.map((row) => row.combine?.key)).toEqual(rows.map((row) => row.combine?.key))
+    expect(other.map((row) => row.key)).toEqual(rows.map((row) => row.key))
     expect(engagementContributions(contribution(click)).map((row) => [row.row.ab_test_id, row.row.ab_cell])).toEqual([['', '']])
+  })
+
+  it('add contributions with the same key into one row, and count a late one as a correction', () => {
+    const window = new WindowRows()
+    const session = new PlaybackSession(start('80000001', 'akamai'), [])
+    foldQoe(contribution(start('80000001', 'akamai'), { session }), window)
+    foldQoe(contribution(start('80000002', 'akamai'), { session, playedMs: 500 }), window)
+    foldQoe(contribution(clientEvent({ event_type: 'rebuffer_end', cdn: 'akamai', device_type: 'tv', country: 'NL', duration_ms: 300 }), { late: true }), window)
+    foldEventCount(start('80000001', 'akamai'), MINUTE, window)
+    foldEventCount(start('80000002', 'akamai'), MINUTE, window)
+    expect([...window.qoe.values()]).toEqual([
+      expect.objectContaining({ plays: 2, played_ms: 500, rebuffer_ms: 300, corrections: 1, startup_ms_hist: { 40: 2 } }),
+    ])
+    expect([...window.events.values()]).toEqual([expect.objectContaining({ event_type: 'playback_start', events: 2 })])
+    const corrections = window.rows(true)
+    expect(corrections.map((row) => [row.table, row.combine?.how])).toEqual([
+      ['qoe_1m', 'sum'],
+      ['client_events_1m', 'sum'],
+    ])
+    expect(window.rows(false).every((row) => row.combine === undefined)).toBe(true)
   })
 })
