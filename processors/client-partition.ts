@@ -12,6 +12,7 @@ import { comparePositions } from '../pipeline/position.ts'
 import { DedupWindow } from './event-time/dedup.ts'
 import { PartitionClock, type Arrival, type ClockSettings } from './event-time/partition-clock.ts'
 import { careActionRow, problemsOf } from './sessions/care.ts'
+import { DeadlineQueue } from './sessions/deadline-queue.ts'
 import { PlaybackSession } from './sessions/playback-session.ts'
 
 export interface ClientProcessingSettings extends ClockSettings {
@@ -67,6 +68,13 @@ export class ClientPartition {
    * and are never written from here (their rows stand as the parent or the sibling wrote them).
    */
   private readonly inherited = new Map<string, PlaybackSession>()
+  /**
+   * Open and ended sessions by when they may time out or be forgotten. An entry's deadline is never
+   * later than its session's (a session's last event time only grows), so a sweep pops just the due
+   * ones and puts back those that moved on; an entry whose session left its map is dropped.
+   */
+  private readonly openDeadlines = new DeadlineQueue<PlaybackSession>()
+  private readonly endedDeadlines = new DeadlineQueue<PlaybackSession>()
   /** A/B cells per app session, learned from ab_allocation events (see AppSessionCells). */
   private readonly cells = new Map<string, AppSessionCells>()
   /** On-time contributions of the minutes the watermark has not closed yet. */
@@ -94,7 +102,7 @@ export class ClientPartition {
     for (const source of [parent.sessions, parent.inherited]) {
       for (const [id, session] of source) if (!this.knows(id)) this.inherited.set(id, session)
     }
-    for (const [id, session] of parent.endedSessions) if (!this.knows(id)) this.endedSessions.set(id, session)
+    for (const [id, session] of parent.endedSessions) if (!this.knows(id)) this.keepEnded(session)
     for (const [appSession, cells] of parent.cells) if (!this.cells.has(appSession)) this.cells.set(appSession, cells)
     this.dedup.absorb(parent.dedup)
   }
@@ -190,7 +198,7 @@ export class ClientPartition {
     for (const [id, session] of this.sessions) {
       if (!session.ended) continue
       this.sessions.delete(id)
-      this.endedSessions.set(id, session)
+      this.keepEnded(session)
     }
   }
 
@@ -239,7 +247,7 @@ export class ClientPartition {
     let session = this.sessions.get(event.playback_id) ?? this.endedSessions.get(event.playback_id) ?? this.adoptInherited(event.playback_id)
     if (session === undefined) {
       session = new PlaybackSession(event, this.abCellsOf(event))
-      this.sessions.set(event.playback_id, session)
+      this.keepOpen(session)
     }
     const playedMs = session.apply(event)
     return { session, playedMs }
@@ -249,7 +257,7 @@ export class ClientPartition {
     const session = this.inherited.get(sessionId)
     if (session === undefined) return undefined
     this.inherited.delete(sessionId)
-    this.sessions.set(sessionId, session)
+    this.keepOpen(session)
     return session
   }
 
@@ -277,11 +285,21 @@ export class ClientPartition {
 
   private finish(session: PlaybackSession): DerivedRow[] {
     this.sessions.delete(session.sessionId)
-    this.endedSessions.set(session.sessionId, session)
+    this.keepEnded(session)
     const rows = [sessionRow(session)]
     const care = careActionRow(session, problemsOf(session, this.settings.careRebufferRatio), session.lastEventTime)
     if (care !== undefined) rows.push({ table: 'care_actions', row: care, combine: { key: session.sessionId, how: 'replace' } })
     return rows
+  }
+
+  private keepOpen(session: PlaybackSession): void {
+    this.sessions.set(session.sessionId, session)
+    this.openDeadlines.push(session.lastEventTime + this.settings.sessionTimeoutMs, session)
+  }
+
+  private keepEnded(session: PlaybackSession): void {
+    this.endedSessions.set(session.sessionId, session)
+    this.endedDeadlines.push(session.lastEventTime + this.settings.windowMs + this.settings.allowedLatenessMs, session)
   }
 
   /** Ends sessions idle past the timeout by the watermark; checked once per second of event time. */
@@ -289,21 +307,28 @@ export class ClientPartition {
     const watermark = this.clock.watermark
     if (watermark < this.nextSweep) return []
     this.nextSweep = watermark + 1000
-    // Past this, every event of an ended session is too late and never reaches it.
-    const { windowMs, allowedLatenessMs } = this.settings
-    for (const [id, session] of this.endedSessions) {
-      if (session.lastEventTime + windowMs + allowedLatenessMs < watermark) this.endedSessions.delete(id)
-    }
+    this.forgetEnded(watermark)
     // A sibling's session times out there, not here.
     for (const [id, session] of this.inherited) if (session.lastEventTime + this.settings.sessionTimeoutMs < watermark) this.inherited.delete(id)
     const rows: DerivedRow[] = []
-    for (const session of this.sessions.values()) {
-      if (session.lastEventTime + this.settings.sessionTimeoutMs < watermark) {
+    const timeoutMs = this.settings.sessionTimeoutMs
+    for (let session = this.openDeadlines.popBefore(watermark); session !== undefined; session = this.openDeadlines.popBefore(watermark)) {
+      if (this.sessions.get(session.sessionId) !== session) continue
+      if (session.lastEventTime + timeoutMs < watermark) {
         session.timeOut()
         rows.push(...this.finish(session))
+      } else {
+        this.openDeadlines.push(session.lastEventTime + timeoutMs, session)
       }
     }
     return rows
+  }
+
+  /** Past this, every event of an ended session is too late and never reaches it. */
+  private forgetEnded(watermark: number): void {
+    for (let session = this.endedDeadlines.popBefore(watermark); session !== undefined; session = this.endedDeadlines.popBefore(watermark)) {
+      if (this.endedSessions.get(session.sessionId) === session) this.endedSessions.delete(session.sessionId)
+    }
   }
 }
 

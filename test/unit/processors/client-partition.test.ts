@@ -62,3 +62,43 @@ describe('ClientPartition with derived rows switched off', () => {
     expect(partition.openSessionRows()).toEqual([])
   })
 })
+
+describe('ClientPartition session timeouts', () => {
+  const timeout = 60_000
+  const settings: ClientProcessingSettings = { ...SETTINGS, sessionTimeoutMs: timeout }
+
+  function feed(partition: ClientPartition, e: ClientEvent): string[] {
+    const outcome = partition.process(e, (arrival) => ({ table: 'client_events', row: clientEventRow(e, { ingestTimeMs: 0, partition: '0', position: '0' }, arrival) }))
+    return outcome.rows.filter((row) => row.table === 'playback_sessions' && row.row.ended === 1).map((row) => String(row.row.session_id))
+  }
+
+  it('ends a session a timeout after its last event, not its first, and each idle one exactly once', () => {
+    const partition = new ClientPartition(settings)
+    const ended: string[] = []
+    ended.push(...feed(partition, event({ event_type: 'playback_start', playback_id: 'busy', event_time: T0 })))
+    ended.push(...feed(partition, event({ event_type: 'playback_start', playback_id: 'idle', event_time: T0 + 1_000 })))
+    // 'busy' keeps playing past its first deadline; 'idle' says nothing more.
+    for (let t = T0 + 20_000; t <= T0 + 120_000; t += 20_000) ended.push(...feed(partition, event({ event_type: 'bitrate_change', playback_id: 'busy', event_time: t })))
+    expect(ended).toEqual(['idle'])
+    expect(partition.sessions.has('busy')).toBe(true)
+    // Another viewer's traffic moves the watermark on; 'busy' ends once a timeout has passed since its last event.
+    const other = (t: number): string[] => feed(partition, event({ event_type: 'row_impression', playback_id: null, event_time: t }))
+    ended.push(...other(T0 + 120_000 + timeout + settings.outOfOrdernessMs - 1_000))
+    expect(ended).toEqual(['idle'])
+    ended.push(...other(T0 + 120_000 + timeout + settings.outOfOrdernessMs + 2_000))
+    expect(ended).toEqual(['idle', 'busy'])
+    expect(partition.sessions.size).toBe(0)
+  })
+
+  it('forgets an ended session once its events would all be too late, and not before', () => {
+    const partition = new ClientPartition(settings)
+    feed(partition, event({ event_type: 'playback_start', playback_id: 'p', event_time: T0 }))
+    feed(partition, event({ event_type: 'playback_stop', playback_id: 'p', exit_reason: 'completed', event_time: T0 + 1_000 }))
+    expect(partition.endedSessions.has('p')).toBe(true)
+    const forgetAt = T0 + 1_000 + settings.windowMs + settings.allowedLatenessMs + settings.outOfOrdernessMs
+    feed(partition, event({ event_type: 'row_impression', event_time: forgetAt - 2_000 }))
+    expect(partition.endedSessions.has('p')).toBe(true)
+    feed(partition, event({ event_type: 'row_impression', event_time: forgetAt + 2_000 }))
+    expect(partition.endedSessions.has('p')).toBe(false)
+  })
+})
