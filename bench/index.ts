@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util'
 import { startKafka } from '../infra/kafka/broker.ts'
 import { freePorts } from '../infra/ports.ts'
 import { machine, writeSection } from '../infra/report-section.ts'
-import { decodeLine, pacedLine, rowsLine, serverLine, table } from './pipelines/report.ts'
+import { decodeLine, pacedLine, rowsLine, serverLine, table, threadsLine } from './pipelines/report.ts'
 import { benchTransport, runChild, startServer, tempDir } from './pipelines/runner.ts'
 import { randomBytes } from 'node:crypto'
 import { producePaced } from './pipelines/paced.ts'
@@ -115,6 +115,7 @@ async function main(): Promise<void> {
       serverLine(drains),
       decodeLine(drains),
       rowsLine(drains),
+      threadsLine(drains),
       pacedLine(paced, rate),
     ].join('\n')
     process.stdout.write(`\n${body}\n`)

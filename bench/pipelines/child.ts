@@ -6,7 +6,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { openBaseline } from './baseline.ts'
 import { runCeiling } from './ceiling.ts'
 import { openKafkaEngine } from './kafka-engine.ts'
-import { cpuSeconds, peakRssBytes, quantile, waitForRows, watchFreshness } from './measure.ts'
+import { cpuSeconds, peakRssBytes, quantile, threadCpuSeconds, threadCpuSince, waitForRows, watchFreshness } from './measure.ts'
 import { openPulse } from './pulse.ts'
 import { READY_LINE, type ChildResult, type ChildTask, type Contender } from './types.ts'
 
@@ -27,13 +27,15 @@ function observer(task: ChildTask, contender: Contender): ClickHouseClient {
 
 async function drain(task: ChildTask, contender: Contender): Promise<ChildResult> {
   const usage = process.resourceUsage()
+  const threadsBefore = threadCpuSeconds()
   const start = performance.now()
   await contender.start()
   const { database } = contender
   await waitForRows(observer(task, contender), { [`${database}.client_events`]: task.events, [`${database}.network_flows`]: task.flows }, TIMEOUT_MS)
   const seconds = (performance.now() - start) / 1000
   const cpu = cpuSeconds(usage)
-  return { contender: task.contender, mode: 'drain', seconds, rows: task.events + task.flows, cpuSeconds: cpu, peakRssBytes: 0 }
+  const threads = threadCpuSince(threadsBefore)
+  return { contender: task.contender, mode: 'drain', seconds, rows: task.events + task.flows, cpuSeconds: cpu, peakRssBytes: 0, threads }
 }
 
 async function paced(task: ChildTask, contender: Contender): Promise<ChildResult> {

@@ -1,6 +1,6 @@
 // What every contender's child measures the same way: rows visible in ClickHouse (polled, never slept
 // on blindly), this process's CPU and peak RSS, and in the paced run each row's freshness.
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ClickHouseClient } from '@clickhouse/client'
 
@@ -67,4 +67,45 @@ export async function watchFreshness(client: ClickHouseClient, table: string, co
 
 export function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN
+}
+
+/**
+ * CPU seconds of this process's threads so far, summed by kind: the thread name without its number
+ * (V8's GC and compiler workers are "V8Worker", chDB's insert and query pools "ThreadPool" and
+ * "QueryPipelineEx", its merges "MergeMutate", libuv's pool, where chDB's async queries run,
+ * "libuv-worker"). Linux only; empty elsewhere. Threads that ended are not counted.
+ */
+export function threadCpuSeconds(): Record<string, number> {
+  const byKind: Record<string, number> = {}
+  let tasks: string[]
+  try {
+    tasks = readdirSync('/proc/self/task')
+  } catch {
+    return byKind
+  }
+  const ticksPerSecond = 100
+  for (const task of tasks) {
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8')
+    } catch {
+      continue
+    }
+    // The name sits in parentheses and may hold spaces; the fields after it are space-separated.
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const ticks = Number(fields[11]) + Number(fields[12])
+    byKind[name] = (byKind[name] ?? 0) + ticks / ticksPerSecond
+  }
+  return byKind
+}
+
+/** `now` minus `before`, kind by kind, keeping kinds that used at least 0.05 s. */
+export function threadCpuSince(before: Record<string, number>, now = threadCpuSeconds()): Record<string, number> {
+  const spent: Record<string, number> = {}
+  for (const [kind, seconds] of Object.entries(now)) {
+    const delta = seconds - (before[kind] ?? 0)
+    if (delta >= 0.05) spent[kind] = Math.round(delta * 100) / 100
+  }
+  return spent
 }

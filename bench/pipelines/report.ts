@@ -56,6 +56,18 @@ export function rowsLine(drains: readonly ChildResult[]): string {
     .join('\n')
 }
 
+/** Where each contender's CPU went during its drain, by kind of thread, per million events. */
+export function threadsLine(drains: readonly ChildResult[]): string {
+  return drains
+    .filter((result) => result.threads !== undefined && Object.keys(result.threads).length > 0)
+    .map((result) => {
+      const byKind = Object.entries(result.threads ?? {}).sort(([, a], [, b]) => b - a)
+      const parts = byKind.map(([kind, seconds]) => `${kind} ${((seconds / result.rows) * 1e6).toFixed(1)}`).join(', ')
+      return `CPU s / M events by thread (${result.contender}, drain): ${parts}.`
+    })
+    .join('\n')
+}
+
 export function pacedLine(paced: readonly ChildResult[], rate: number): string {
   if (paced.length === 0) return ''
   const parts = paced.map((run) => `${run.contender} ${int(run.rows)} rows, p50 ${int(run.freshness?.p50 ?? Number.NaN)} ms, p99 ${int(run.freshness?.p99 ?? Number.NaN)} ms`)

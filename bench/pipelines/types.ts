@@ -40,6 +40,8 @@ export interface ChildResult {
   decode?: { avro: number; jsonParse: number; jsonCodec: number }
   /** Pulse → server only: the server process's own share, measured there. */
   server?: ServerResult
+  /** Drain only: CPU seconds by kind of thread over the drain (measure.ts, threadCpuSeconds). */
+  threads?: Record<string, number>
 }
 
 export interface ServerResult {
