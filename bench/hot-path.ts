@@ -9,7 +9,7 @@ import { PerformanceObserver } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { Gauge, Histogram, Registry } from 'prom-client'
 import type { Checkpoint, CheckpointStore } from '../pipeline/checkpoint.ts'
-import type { Block, RejectedRow, Sink } from '../pipeline/sink.ts'
+import type { Block, RejectedRow, RowBuffer, Sink } from '../pipeline/sink.ts'
 import type { BatchHandler, PartitionLifecycle, Source, SourceBatch, SourceRecord } from '../pipeline/source.ts'
 import type { StateStore } from '../pipeline/state.ts'
 import { StreamProcessor } from '../processors/stream-processor.ts'
@@ -17,6 +17,7 @@ import { loadConfig } from '../runtime/config.ts'
 import { errorMessage } from '../runtime/errors.ts'
 import { createLogger } from '../runtime/logger.ts'
 import { encodeBlock } from '../sinks/clickhouse/encode/block-encoder.ts'
+import { binaryRowBuffer } from '../sinks/clickhouse/encode/row-buffer.ts'
 import type { RecordKind } from '../schemas/types.ts'
 import { avroTopics, workloadChunks } from './pipelines/workload.ts'
 
@@ -94,11 +95,18 @@ class EncodingSink implements Sink {
   rows = 0
   bytes = 0
   write(block: Block): Promise<RejectedRow[]> {
-    if (block.rows.length > 0) {
+    if (block.encoded !== undefined) {
+      this.bytes += block.encoded.bytes.length
+      this.rows += block.encoded.rowStarts.length
+    } else if (block.rows.length > 0) {
       this.bytes += encodeBlock(block.table, block.rows, 'RowBinary').bytes.length
       this.rows += block.rows.length
     }
     return Promise.resolve([])
+  }
+  /** As the ClickHouse sink: rows are encoded as they arrive. */
+  rowBuffer(table: string): RowBuffer | undefined {
+    return binaryRowBuffer(table)
   }
   retrying<T>(_what: string, operation: () => Promise<T>): Promise<T> {
     return operation()

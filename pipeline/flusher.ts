@@ -8,9 +8,9 @@ import type { Logger } from 'pino'
 import type { Histogram } from 'prom-client'
 import type { Checkpoint, CheckpointStore } from './checkpoint.ts'
 import { deadLetterRow } from './dead-letter.ts'
-import { partitionKey, splitKey, type Rollup, type Row } from './rows.ts'
+import { partitionKey, splitKey, type Rollup, type TableRows } from './rows.ts'
 import type { PartitionSegments, Segment } from './segments.ts'
-import type { RejectedRow, Sink } from './sink.ts'
+import type { Block, RejectedRow, Sink } from './sink.ts'
 import type { Source } from './source.ts'
 
 export interface FlusherOptions {
@@ -122,13 +122,13 @@ export class Flusher {
   }
 
   private async insertSegment(segment: Segment): Promise<void> {
-    const blocks = new Map<string, Row[]>()
-    for (const [table, content] of segment.tables) blocks.set(table, content.rows)
+    const blocks: Block[] = []
+    for (const [table, content] of segment.tables) blocks.push(...tableBlocks(table, content, this.token(table, segment)))
     for (const rollup of this.options.rollups) {
       const derived = rollup(segment.tables)
-      if (derived !== undefined && derived.rows.length > 0) blocks.set(derived.table, derived.rows)
+      if (derived !== undefined && derived.rows.length > 0) blocks.push({ table: derived.table, rows: derived.rows, token: this.token(derived.table, segment) })
     }
-    const rejected = await Promise.all([...blocks].map(([table, rows]) => this.options.sink.write({ table, rows, token: this.token(table, segment) })))
+    const rejected = await Promise.all(blocks.map((block) => this.options.sink.write(block)))
     const refused = rejected.flat()
     if (refused.length > 0) await this.deadLetterRefused(segment, refused)
     this.observeFreshness(segment)
@@ -145,9 +145,11 @@ export class Flusher {
     const rejection = { stage: 'sink', reason: 'sink_rejected', kind: this.options.kindOf(stream), source: this.options.source.name, stream }
     const ingestTimeMs = Date.now()
     const rows = refused.map((refusal) => {
-      const position = typeof refusal.row.source_position === 'string' ? refusal.row.source_position : segment.to
-      const raw = Buffer.from(JSON.stringify(refusal.row))
-      return deadLetterRow({ ...rejection, detail: `${refusal.table}: ${refusal.error}` }, raw, { ingestTimeMs, partition, position })
+      const position = typeof refusal.row?.source_position === 'string' ? refusal.row.source_position : segment.to
+      // A row refused as encoded bytes keeps them (the row as the sink sent it), named in the detail.
+      const raw = refusal.encoded?.bytes ?? Buffer.from(JSON.stringify(refusal.row))
+      const format = refusal.encoded === undefined ? '' : ` (raw_base64: the row as ${refusal.encoded.format})`
+      return deadLetterRow({ ...rejection, detail: `${refusal.table}: ${refusal.error}${format}` }, raw, { ingestTimeMs, partition, position })
     })
     const token = this.token('dead_letters', segment)
     await this.options.sink.write({ table: 'dead_letters', rows, token: token === undefined ? undefined : `${token}/refused` })
@@ -180,6 +182,19 @@ export class Flusher {
       state,
     }
   }
+}
+
+/**
+ * A table's rows of one segment as blocks: the encoded ones, and those kept as objects (combined rows,
+ * or rows the buffer could not encode). When both exist the objects' block gets a token of its own;
+ * a replay splits the same rows the same way, so each token still names the same rows.
+ */
+function tableBlocks(table: string, content: TableRows, token: string | undefined): Block[] {
+  const blocks: Block[] = []
+  const encoded = content.buffer !== undefined && content.buffer.rows > 0 ? content.buffer.finish() : undefined
+  if (encoded !== undefined) blocks.push({ table, rows: [], token, encoded })
+  if (content.rows.length > 0) blocks.push({ table, rows: content.rows, token: encoded === undefined || token === undefined ? token : `${token}/rows` })
+  return blocks
 }
 
 function stateText(segment: Segment): string {

@@ -2,6 +2,8 @@
 // and the key of the source partition they came from. The processors make them, the segments and
 // the flusher carry them, a sink writes them; none of those needs to know the others' classes.
 
+import type { RowBuffer } from './sink.ts'
+
 /** One row of one table, by column name. */
 export type Row = Record<string, unknown>
 
@@ -19,14 +21,20 @@ export interface DerivedRow {
 }
 
 export interface TableRows {
+  /** Rows kept as objects: combined ones, and any the table's row buffer could not encode. */
   rows: Row[]
+  /** The rows written as they arrived, when the sink encodes this table's rows (pipeline/sink.ts, RowBuffer). */
+  buffer?: RowBuffer
   eventTimesMs: number[]
   /** Index into rows of each combined key. */
   combined: Map<string, number>
 }
 
-/** Rows computed from a sealed block's rows at flush time (per-minute partial sums). */
-export type Rollup = (tables: ReadonlyMap<string, TableRows>) => { table: string; rows: Row[] } | undefined
+/**
+ * Rows computed from a sealed block's rows at flush time (per-minute partial sums). `reads` names the
+ * table whose row objects it sums: that table's rows stay objects in the segment (no row buffer).
+ */
+export type Rollup = ((tables: ReadonlyMap<string, TableRows>) => { table: string; rows: Row[] } | undefined) & { readonly reads: string }
 
 /** A source partition: a Kafka topic's partition or a Kinesis stream's shard. */
 export interface PartitionRef {

@@ -3,6 +3,7 @@
 // table. Sealing on size or age keeps inserts large and fresh; a forced cut (from a recorded intent)
 // makes a replay after a crash seal exactly the blocks the crashed process had started to insert.
 import type { DerivedRow, Row, TableRows } from './rows.ts'
+import type { RowBuffer } from './sink.ts'
 import { comparePositions } from './position.ts'
 
 export interface Segment {
@@ -29,6 +30,11 @@ export interface Segment {
 export interface SegmentPolicy {
   batchRows: number
   flushIntervalMs: number
+  /**
+   * A buffer that encodes a table's uncombined rows as they arrive (the sink's, Sink.rowBuffer), or
+   * undefined to keep that table's rows as objects until the write. Unset: every table keeps objects.
+   */
+  rowBuffer?: (table: string) => RowBuffer | undefined
 }
 
 export class PartitionSegments {
@@ -74,7 +80,7 @@ export class PartitionSegments {
     segment.bytes += bytes
     this.bufferedInputBytes += bytes
     let added = 0
-    for (const derived of rows) added += addRow(segment, derived)
+    for (const derived of rows) added += this.addRow(segment, derived)
     segment.rowCount += added
     this.buffered += added
     // Before its cut a partition seals only at the cut: the replayed block must match the recorded one.
@@ -92,7 +98,7 @@ export class PartitionSegments {
     if (this.forcedCuts.has(partition) || rows.length === 0) return
     this.sealPartition(partition)
     const segment: Segment = { partition, from: position, to: position, records: 0, rowCount: 0, bytes: 0, openedAt: now, tables: new Map(), state, snapshot: label }
-    for (const derived of rows) segment.rowCount += addRow(segment, derived)
+    for (const derived of rows) segment.rowCount += this.addRow(segment, derived)
     this.buffered += segment.rowCount
     this.sealed.push(segment)
   }
@@ -161,27 +167,31 @@ export class PartitionSegments {
     this.open.delete(partition)
     this.sealed.push(segment)
   }
-}
 
-/** Adds or combines the row; returns how many rows the segment grew by (0 or 1). */
-function addRow(segment: Segment, derived: DerivedRow): number {
-  let table = segment.tables.get(derived.table)
-  if (table === undefined) {
-    table = { rows: [], eventTimesMs: [], combined: new Map() }
-    segment.tables.set(derived.table, table)
-  }
-  if (derived.combine !== undefined) {
-    const index = table.combined.get(derived.combine.key)
-    if (index !== undefined) {
-      const existing = table.rows[index] as Row
-      table.rows[index] = derived.combine.how === 'replace' ? derived.row : sumInto(existing, derived.row, derived.combine.measures)
-      return 0
+  /** Adds or combines the row; returns how many rows the segment grew by (0 or 1). */
+  private addRow(segment: Segment, derived: DerivedRow): number {
+    let table = segment.tables.get(derived.table)
+    if (table === undefined) {
+      table = { rows: [], eventTimesMs: [], combined: new Map() }
+      const buffer = this.policy.rowBuffer?.(derived.table)
+      if (buffer !== undefined) table.buffer = buffer
+      segment.tables.set(derived.table, table)
     }
-    table.combined.set(derived.combine.key, table.rows.length)
+    if (derived.combine !== undefined) {
+      const index = table.combined.get(derived.combine.key)
+      if (index !== undefined) {
+        const existing = table.rows[index] as Row
+        table.rows[index] = derived.combine.how === 'replace' ? derived.row : sumInto(existing, derived.row, derived.combine.measures)
+        return 0
+      }
+      table.combined.set(derived.combine.key, table.rows.length)
+      table.rows.push(derived.combine.how === 'sum' ? { ...derived.row } : derived.row)
+    } else if (table.buffer?.append(derived.row) !== true) {
+      table.rows.push(derived.row)
+    }
+    if (derived.eventTimeMs !== undefined) table.eventTimesMs.push(derived.eventTimeMs)
+    return 1
   }
-  table.rows.push(derived.combine?.how === 'sum' ? { ...derived.row } : derived.row)
-  if (derived.eventTimeMs !== undefined) table.eventTimesMs.push(derived.eventTimeMs)
-  return 1
 }
 
 function sumInto(target: Row, addition: Row, measures: readonly string[]): Row {

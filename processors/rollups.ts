@@ -6,7 +6,7 @@
 import type { Row } from '../pipeline/rows.ts'
 import type { Rollup } from '../pipeline/rows.ts'
 
-export const flowsPerMinute: Rollup = (tables) => {
+const sumFlowsPerMinute = (tables: Parameters<Rollup>[0]): ReturnType<Rollup> => {
   const flows = tables.get('network_flows')
   if (flows === undefined) return undefined
   const sums = new Map<string, Row>()
@@ -24,6 +24,8 @@ export const flowsPerMinute: Rollup = (tables) => {
   }
   return { table: 'flows_1m', rows: [...sums.values()] }
 }
+
+export const flowsPerMinute: Rollup = Object.assign(sumFlowsPerMinute, { reads: 'network_flows' })
 
 function newFlowSum(sums: Map<string, Row>, key: string, row: Row, minute: number, dstPort: number, protocol: number): Row {
   const sum: Row = { minute, src_app: row.src_app, dst_app: row.dst_app, dst_port: dstPort, protocol, action: row.action, flows: 0, packets: 0, bytes: 0 }

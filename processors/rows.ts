@@ -38,10 +38,11 @@ export function clientEventRow(event: ClientEvent, from: Provenance, arrival = '
     search_query: event.search_query ?? '',
     ab_test_id: event.ab_test_id ?? '',
     ab_cell: event.ab_cell ?? '',
-    arrival,
     ingest_time: from.ingestTimeMs,
     source_partition: from.partition,
     source_position: from.position,
+    // In the table's column order (schemas/tables.ts), so that the sink's encoders take the row as it is.
+    arrival,
     source_index: from.index ?? 0,
     // Null, not ingest_time, for events that did not come through the collector: nobody saw them arrive.
     received_at: event.received_at ?? null,

@@ -83,7 +83,15 @@ export class StreamProcessor {
   constructor(private readonly options: StreamProcessorOptions) {
     this.metrics = createProcessorMetrics(options.registry)
     this.metrics.holdBack.set(options.processing.enrichHoldBackMs / 1000)
-    this.segments = new PartitionSegments({ batchRows: options.batchRows, flushIntervalMs: options.flushIntervalMs })
+    const rollups = options.processing.derived === false ? [] : DEFAULT_ROLLUPS
+    const summed = new Set(rollups.map((rollup) => rollup.reads))
+    const { sink } = options
+    this.segments = new PartitionSegments({
+      batchRows: options.batchRows,
+      flushIntervalMs: options.flushIntervalMs,
+      // Rows wait for their insert as the sink's bytes, except those a rollup still reads as objects.
+      rowBuffer: (table) => (summed.has(table) ? undefined : sink.rowBuffer?.(table)),
+    })
     this.maxBufferedRows = options.maxBufferedRows ?? options.batchRows * 4
     this.maxBufferedBytes = options.maxBufferedBytes ?? Number.POSITIVE_INFINITY
     this.flusher = new Flusher({
@@ -93,7 +101,7 @@ export class StreamProcessor {
       store: options.checkpoints,
       freshness: options.freshness,
       logger: options.logger.child({ component: 'flusher' }),
-      rollups: options.processing.derived === false ? [] : DEFAULT_ROLLUPS,
+      rollups,
       dedup: options.dedup,
       kindOf: options.kindOf,
     })

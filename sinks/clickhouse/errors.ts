@@ -7,6 +7,9 @@ const DATA_ERROR_CODES = new Set([
   6, // CANNOT_PARSE_TEXT
   26, // CANNOT_PARSE_QUOTED_STRING
   27, // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+  // A RowBinary body whose bytes do not frame as rows reads short; the halving re-sends each half, so
+  // even a body cut in transit would only cost one split, never rows.
+  33, // CANNOT_READ_ALL_DATA
   38, // CANNOT_PARSE_DATE
   41, // CANNOT_PARSE_DATETIME
   53, // TYPE_MISMATCH

@@ -4,15 +4,15 @@
 // backpressure); rows ClickHouse rejects as bad data are isolated by halving the block and returned
 // to the caller for the dead-letter table, so one bad row never stops the stream.
 import type { Logger } from 'pino'
-import type { Row } from '../../pipeline/rows.ts'
-import type { Block, RejectedRow, Sink } from '../../pipeline/sink.ts'
+import type { Block, EncodedRows, RejectedRow, RowBuffer, Sink } from '../../pipeline/sink.ts'
 import type { ClickHouse } from './connection.ts'
 import { classifyInsertError, clickHouseCode, retryCause } from './errors.ts'
 import type { SinkMetrics } from './metrics.ts'
 import { retry, worthLogging, type RetryOptions } from '../../runtime/retry.ts'
 import { errorMessage } from '../../runtime/errors.ts'
 import { migrate, type MigrationReport } from './migrate.ts'
-import { encodeBlock } from './encode/block-encoder.ts'
+import { encodeBlock, isInsertFormat, type InsertBody } from './encode/block-encoder.ts'
+import { binaryRowBuffer } from './encode/row-buffer.ts'
 import { insertFormatFor, sendInsert } from './insert-sender.ts'
 import { randomUUID } from 'node:crypto'
 
@@ -80,22 +80,23 @@ export class ClickHouseSink implements Sink {
 
   /** Inserts the block; resolves with the rows ClickHouse refused as bad data (usually none). */
   async write(block: Block): Promise<RejectedRow[]> {
-    if (block.rows.length === 0) return []
-    const outcome = await this.insertWithRetry(block)
+    const size = rowsIn(block)
+    if (size === 0) return []
+    const outcome = await this.insertWithRetry(block, size)
     if (outcome === 'ok') return []
-    if (block.rows.length === 1) {
-      const row = block.rows[0] as Row
-      return [{ table: block.table, row, error: outcome.error }]
-    }
+    if (size === 1) return [refusedRow(block, outcome.error)]
     // Halves carry derived tokens, so a replay that meets the same bad row splits the same way.
-    const middle = Math.ceil(block.rows.length / 2)
-    const halves = [block.rows.slice(0, middle), block.rows.slice(middle)]
     const rejected: RejectedRow[] = []
-    for (const [index, rows] of halves.entries()) {
+    for (const [index, half] of halves(block).entries()) {
       const token = block.token === undefined ? undefined : `${block.token}/${index}`
-      rejected.push(...(await this.write({ table: block.table, rows, token })))
+      rejected.push(...(await this.write({ ...half, token })))
     }
     return rejected
+  }
+
+  /** Encodes the table's rows as they arrive (RowBinary, the format both connection kinds take). */
+  rowBuffer(table: string): RowBuffer | undefined {
+    return insertFormatFor(this.clickhouse.kind) === 'RowBinary' ? binaryRowBuffer(table) : undefined
   }
 
   /**
@@ -108,7 +109,7 @@ export class ClickHouseSink implements Sink {
     return result
   }
 
-  private async insertWithRetry(block: Block): Promise<'ok' | { error: string }> {
+  private async insertWithRetry(block: Block, size: number): Promise<'ok' | { error: string }> {
     // The token goes in the INSERT's own SETTINGS clause (insert-sender.ts), scoped to this statement. Passed as
     // clickhouse_settings, the chDB adapter would run `SET insert_deduplication_token = …` on its
     // session, where it sticks: later inserts without a token of their own would reuse it and be
@@ -120,13 +121,13 @@ export class ClickHouseSink implements Sink {
     try {
       // Encoded once: every retry sends the same bytes. A value no format can store exactly is refused
       // here (RowEncodingError, bad data) and isolated by the halving like a row the server refused.
-      const body = encodeBlock(block.table, block.rows, insertFormatFor(this.clickhouse.kind))
+      const body = block.encoded === undefined ? encodeBlock(block.table, block.rows, insertFormatFor(this.clickhouse.kind)) : encodedBody(block.encoded)
       const seconds = await retry(async () => {
         const started = performance.now()
         await sendInsert(this.clickhouse, target, body)
         return (performance.now() - started) / 1000
       }, this.policy(block.table))
-      this.recordSuccess(block, seconds)
+      this.recordSuccess(block.table, size, seconds)
       return 'ok'
     } catch (error) {
       if (classifyInsertError(error) !== 'bad_data') throw error
@@ -153,13 +154,13 @@ export class ClickHouseSink implements Sink {
     }
   }
 
-  private recordSuccess(block: Block, seconds: number): void {
+  private recordSuccess(table: string, rows: number, seconds: number): void {
     const { metrics } = this.options
     this.writable = true
-    metrics.inserts.inc({ table: block.table, result: 'ok' })
-    metrics.rows.inc({ table: block.table }, block.rows.length)
-    metrics.insertSeconds.observe({ table: block.table }, seconds)
-    metrics.blockRows.observe({ table: block.table }, block.rows.length)
+    metrics.inserts.inc({ table, result: 'ok' })
+    metrics.rows.inc({ table }, rows)
+    metrics.insertSeconds.observe({ table }, seconds)
+    metrics.blockRows.observe({ table }, rows)
     metrics.lastAckTimestamp.set(Date.now() / 1000)
   }
 
@@ -172,6 +173,36 @@ export class ClickHouseSink implements Sink {
     if (classifyInsertError(error) === 'misconfigured') logger.error({ table, attempt, err: errorMessage(error) }, 'insert refused; check the ClickHouse schema and user')
     else logger.warn({ table, attempt, err: errorMessage(error) }, 'insert failed; retrying')
   }
+}
+
+function rowsIn(block: Block): number {
+  return block.encoded?.rowStarts.length ?? block.rows.length
+}
+
+function refusedRow(block: Block, error: string): RejectedRow {
+  if (block.encoded === undefined) return { table: block.table, row: block.rows[0], error }
+  return { table: block.table, row: undefined, encoded: { format: block.encoded.format, bytes: block.encoded.bytes }, error }
+}
+
+/** The block's first and second half (by rows), each still encoded if it was. */
+function halves(block: Block): [Omit<Block, 'token'>, Omit<Block, 'token'>] {
+  const { table, encoded } = block
+  if (encoded === undefined) {
+    const middle = Math.ceil(block.rows.length / 2)
+    return [
+      { table, rows: block.rows.slice(0, middle) },
+      { table, rows: block.rows.slice(middle) },
+    ]
+  }
+  const middle = Math.ceil(encoded.rowStarts.length / 2)
+  const cut = encoded.rowStarts[middle] as number
+  const half = (from: number, to: number, starts: readonly number[]): Omit<Block, 'token'> => ({ table, rows: [], encoded: { ...encoded, bytes: encoded.bytes.subarray(from, to), rowStarts: starts.map((start) => start - from) } })
+  return [half(0, cut, encoded.rowStarts.slice(0, middle)), half(cut, encoded.bytes.length, encoded.rowStarts.slice(middle))]
+}
+
+function encodedBody(encoded: EncodedRows): InsertBody {
+  if (!isInsertFormat(encoded.format)) throw new Error(`rows encoded as ${encoded.format}, which this sink does not insert`)
+  return { format: encoded.format, columns: encoded.columns, bytes: encoded.bytes }
 }
 
 /** ClickHouse's reason with its error code: the adapter's message alone leaves the code out. */

@@ -143,7 +143,7 @@ describe.each([
     rows[3] = { ...sessionRow(key, 3), started: 300 }
     rows[8] = { ...sessionRow(key, 8), end_time: 'yesterday' }
     const rejected = await sinkOn(target()).write({ table: 'playback_sessions', rows, token: uniqueName('block') })
-    expect(rejected.map((rejection) => rejection.row.session_id)).toEqual([`${key}-3`, `${key}-8`])
+    expect(rejected.map((rejection) => rejection.row?.session_id)).toEqual([`${key}-3`, `${key}-8`])
     expect(rejected[0]?.error).toBe('Cannot write 300 to column started of type UInt8')
     expect(rejected[1]?.error).toMatch(/^ClickHouse error 41: Cannot (parse|read)/)
     const landed = rows.filter((_, index) => index !== 3 && index !== 8)

@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest'
 import { ClickHouseSink } from '../../sinks/clickhouse/sink.ts'
 import type { Row } from '../../pipeline/rows.ts'
+import { clientEventRow } from '../../processors/rows.ts'
+import { clientEvent } from '../unit/schemas/fixtures.ts'
 import { createSinkMetrics } from '../../sinks/clickhouse/metrics.ts'
 import { createRegistry } from '../../runtime/metrics.ts'
 import { embeddedClickHouse, testLogger, uniqueName } from '../helpers/services.ts'
@@ -45,7 +47,7 @@ describe('ClickHouse sink, bad rows', () => {
     rows[12] = { ...flowRow(12), flow_end: 'yesterday' }
     const rejected = await sink.write({ table: 'network_flows', rows, token: uniqueName('block') })
 
-    expect(rejected.map((rejection) => rejection.row.source_position).sort()).toEqual(['12', '5'])
+    expect(rejected.map((rejection) => rejection.row?.source_position).sort()).toEqual(['12', '5'])
     for (const rejection of rejected) expect(rejection.error).toMatch(/^ClickHouse error (27|41): Cannot (parse|read)/)
     const { clickhouse } = embeddedClickHouse()
     const result = await clickhouse.client.query({
@@ -70,5 +72,27 @@ describe('ClickHouse sink, bad rows', () => {
       { interface_id: 'eni-1', src_app: '' },
       { interface_id: 'eni-2', src_app: 'playback-api' },
     ])
+  })
+
+  it('halves an encoded block by its rows: a row whose bytes the engine cannot read comes back alone, with its bytes', async () => {
+    const { sink, database } = await sinkOnNewDatabase()
+    const buffer = sink.rowBuffer('client_events')
+    if (buffer === undefined) throw new Error('the embedded engine takes RowBinary')
+    const rows = Array.from({ length: 8 }, (_, index) => clientEventRow(clientEvent({ event_id: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}` }), { ingestTimeMs: 1_700_000_000_000, partition: '0', position: String(index) }))
+    for (const row of rows) expect(buffer.append(row)).toBe(true)
+    const encoded = buffer.finish()
+    // Row 5's event_id (the String after its 8-byte event_time) claims 127 bytes: past its own row's end, so no half holding it can be read.
+    const bytes = Buffer.from(encoded.bytes)
+    const lengthAt = (encoded.rowStarts[5] as number) + 8
+    expect(bytes[lengthAt]).toBe(36)
+    bytes[lengthAt] = 127
+    const rejected = await sink.write({ table: 'client_events', rows: [], token: uniqueName('block'), encoded: { ...encoded, bytes } })
+    expect(rejected).toHaveLength(1)
+    expect(rejected[0]?.row).toBeUndefined()
+    expect(rejected[0]?.encoded?.bytes.equals(bytes.subarray(encoded.rowStarts[5], encoded.rowStarts[6]))).toBe(true)
+    expect(rejected[0]?.error).toMatch(/^ClickHouse error \d+: /)
+    const { clickhouse } = embeddedClickHouse()
+    const result = await clickhouse.client.query({ query: `SELECT source_position FROM ${database}.client_events ORDER BY toUInt32(source_position)`, format: 'JSONEachRow' })
+    expect((await result.json<{ source_position: string }>()).map((row) => row.source_position)).toEqual(['0', '1', '2', '3', '4', '6', '7'])
   })
 })

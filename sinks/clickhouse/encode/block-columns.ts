@@ -15,7 +15,7 @@ export function blockColumns(defined: readonly string[], rows: readonly Row[]): 
 }
 
 /** The common case, checked without a Set: the row's keys are the table's columns, in order. */
-function namesExactly(row: Row, defined: readonly string[]): boolean {
+export function namesExactly(row: Row, defined: readonly string[]): boolean {
   let index = 0
   for (const column in row) {
     if (column !== defined[index]) return false

@@ -47,6 +47,17 @@ export function encodeBlock(table: string, rows: readonly Row[], wanted: InsertF
   return { format: 'JSONCompactEachRow', columns, bytes: encode(json, rows) }
 }
 
+/** The RowBinary writers of all of the table's columns, in order; undefined for a table Pulse does not define or one with a column that has no binary form. */
+export function tableRowWriters(table: string): { columns: readonly string[]; writers: readonly ValueWriter[] } | undefined {
+  const defined = definedOf(table)
+  if (defined.length === 0) return undefined
+  return encoderFor(table, defined, 'RowBinary')
+}
+
+export function isInsertFormat(format: string): format is InsertFormat {
+  return format === 'RowBinary' || format === 'JSONCompactEachRow'
+}
+
 function definedOf(table: string): readonly string[] {
   let defined = definedColumns.get(table)
   if (defined === undefined) {

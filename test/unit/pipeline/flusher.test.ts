@@ -8,13 +8,14 @@ import { Histogram, Registry } from 'prom-client'
 import type { Checkpoint, CheckpointStore } from '../../../pipeline/checkpoint.ts'
 import { Flusher } from '../../../pipeline/flusher.ts'
 import { PartitionSegments } from '../../../pipeline/segments.ts'
-import type { Block, RejectedRow, Sink } from '../../../pipeline/sink.ts'
+import type { Block, EncodedRows, RejectedRow, RowBuffer, Sink } from '../../../pipeline/sink.ts'
+import type { Row } from '../../../pipeline/rows.ts'
 import type { Source } from '../../../pipeline/source.ts'
 import { columnsOf } from '../../../schemas/tables.ts'
 
 const T0 = 1_700_000_000_000
 
-function parts(refuse: (block: Block) => RejectedRow[] = () => []) {
+function parts(refuse: (block: Block) => RejectedRow[] = () => [], rowBuffer?: (table: string) => RowBuffer | undefined) {
   const journal = { events: [] as string[] }
   const blocks: Block[] = []
   const checkpoints: Checkpoint[] = []
@@ -46,10 +47,32 @@ function parts(refuse: (block: Block) => RejectedRow[] = () => []) {
       return Promise.resolve()
     },
   }
-  const segments = new PartitionSegments({ batchRows: 100, flushIntervalMs: 1000 })
+  const segments = new PartitionSegments({ batchRows: 100, flushIntervalMs: 1000, ...(rowBuffer === undefined ? {} : { rowBuffer }) })
   const freshness = new Histogram({ name: 'freshness_seconds', help: 'test', labelNames: ['table'], registers: [new Registry()] })
   const flusher = new Flusher({ source, segments, sink, store, freshness, logger: pino({ level: 'silent' }), rollups: [], dedup: true, kindOf: () => 'client_event' })
   return { journal, blocks, checkpoints, segments, flusher }
+}
+
+/** Rows as JSON lines; a row marked `unencodable` is refused and stays an object. */
+class JsonLinesBuffer implements RowBuffer {
+  private readonly lines: string[] = []
+  get rows(): number {
+    return this.lines.length
+  }
+  append(row: Row): boolean {
+    if (row.unencodable === true) return false
+    this.lines.push(`${JSON.stringify(row)}\n`)
+    return true
+  }
+  finish(): EncodedRows {
+    const rowStarts: number[] = []
+    let at = 0
+    for (const line of this.lines) {
+      rowStarts.push(at)
+      at += Buffer.byteLength(line)
+    }
+    return { format: 'JSONEachRow', columns: ['source_position'], bytes: Buffer.from(this.lines.join('')), rowStarts }
+  }
 }
 
 describe('Flusher', () => {
@@ -99,5 +122,30 @@ describe('Flusher', () => {
     replay.segments.append('clicks/3', '11', [{ table: 'client_events', row: {} }], T0)
     replay.segments.append('clicks/3', '12', [{ table: 'client_events', row: {} }], T0)
     expect(replay.segments.takeSealed(T0)).toEqual([])
+  })
+
+  it("sends a table's encoded rows as one block and the rows its buffer refused under a token of their own", async () => {
+    const { blocks, segments, flusher } = parts(() => [], (table) => (table === 'client_events' ? new JsonLinesBuffer() : undefined))
+    segments.append('clicks/3', '10', [{ table: 'client_events', row: { source_position: '10' } }], T0)
+    segments.append('clicks/3', '11', [{ table: 'client_events', row: { source_position: '11', unencodable: true } }], T0)
+    segments.append('clicks/3', '12', [{ table: 'client_events', row: { source_position: '12' } }, { table: 'playback_sessions', row: { session_id: 's' }, combine: { key: 's', how: 'replace' } }], T0)
+    await flusher.flush(true)
+    const events = blocks.filter((block) => block.table === 'client_events')
+    expect(events.map((block) => [block.encoded?.bytes.toString().trim().split('\n').map((line) => (JSON.parse(line) as Row).source_position), block.rows.map((row) => row.source_position)])).toEqual([
+      [['10', '12'], []],
+      [undefined, ['11']],
+    ])
+    expect(events[1]?.token).toBe(`${String(events[0]?.token)}/rows`)
+    expect(blocks.find((block) => block.table === 'playback_sessions')?.rows).toEqual([{ session_id: 's' }])
+  })
+
+  it("dead-letters an encoded row the sink refused with its bytes, and the block's end as its position", async () => {
+    const refuse = (block: Block): RejectedRow[] => (block.encoded === undefined ? [] : [{ table: block.table, row: undefined, encoded: { format: block.encoded.format, bytes: block.encoded.bytes }, error: 'Code: 33. Cannot read all data' }])
+    const { blocks, segments, flusher } = parts(refuse, (table) => (table === 'client_events' ? new JsonLinesBuffer() : undefined))
+    segments.append('clicks/3', '10', [{ table: 'client_events', row: { source_position: '10' } }], T0)
+    await flusher.flush(true)
+    const [letter] = blocks.find((block) => block.table === 'dead_letters')?.rows ?? []
+    expect(letter).toMatchObject({ reason: 'sink_rejected', position: '10', detail: 'client_events: Code: 33. Cannot read all data (raw_base64: the row as JSONEachRow)' })
+    expect(Buffer.from(String(letter?.raw_base64), 'base64').toString()).toBe('{"source_position":"10"}\n')
   })
 })
