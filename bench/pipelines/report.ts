@@ -70,6 +70,8 @@ export function threadsLine(drains: readonly ChildResult[]): string {
 
 export function pacedLine(paced: readonly ChildResult[], rate: number): string {
   if (paced.length === 0) return ''
-  const parts = paced.map((run) => `${run.contender} ${int(run.rows)} rows, p50 ${int(run.freshness?.p50 ?? Number.NaN)} ms, p99 ${int(run.freshness?.p99 ?? Number.NaN)} ms`)
+  // CPU per event at a steady rate: what an insert cadence costs when the sink is not the bottleneck.
+  const cpu = (run: ChildResult): string => (run.cpuSeconds / (run.rows / 1e6)).toFixed(1)
+  const parts = paced.map((run) => `${run.contender} ${int(run.rows)} rows, p50 ${int(run.freshness?.p50 ?? Number.NaN)} ms, p99 ${int(run.freshness?.p99 ?? Number.NaN)} ms, ${cpu(run)} CPU s / M events`)
   return `Paced run: client events at ${int(rate)}/s (half of Pulse's drain rate): ${parts.join('; ')}.`
 }
