@@ -63,7 +63,7 @@ describe('defaults', () => {
       username: 'default',
       password: '',
       batchRows: 20_000,
-      flushIntervalMs: 1000,
+      flushIntervalMs: 500,
       maxBufferedBytes: 64 << 20,
       dedup: true,
     })
