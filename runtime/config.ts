@@ -62,7 +62,7 @@ export const configSchema = z
         caFile: z.string().min(1).optional().describe('PEM file of the CA that signed an https:// server\'s certificate (default: the system\'s CAs).'),
         batchRows: z.number().int().min(1).default(20_000).describe('A partition seals its buffered rows once this many are pending.'),
         // 500 ms, not 1 s: raw rows' p99 freshness falls from 1.5–1.8 s to 1.0–1.4 s at a steady rate, for
-        // about twice the inserts there (a backlog's blocks are as large either way: BENCHMARKS.md).
+        // about twice the inserts there and a quarter more in a backlog (BENCHMARKS.md, "The seal interval").
         flushIntervalMs: z.number().int().min(50).default(500).describe('...or once its oldest pending row is this old.'),
         maxBufferedBytes: z
           .number()
