@@ -12,6 +12,8 @@ export const LABELS: Record<ContenderName, string> = {
 }
 
 const int = (value: number): string => Math.round(value).toLocaleString('en-US')
+/** CPU seconds per million events, as every line prints it. */
+const perMillion = (seconds: number, events: number): string => ((seconds / events) * 1e6).toFixed(1)
 const ratio = (value: number, base: number | undefined): string => (base === undefined || base === 0 ? '' : `${(value / base).toFixed(2)}×`)
 
 export function table(drains: readonly ChildResult[], paced: readonly ChildResult[]): string {
@@ -33,8 +35,7 @@ export function table(drains: readonly ChildResult[], paced: readonly ChildResul
 export function serverLine(drains: readonly ChildResult[]): string {
   const run = drains.find((result) => result.server !== undefined)
   if (run?.server === undefined) return ''
-  const perMillion = (seconds: number): string => ((seconds / run.rows) * 1e6).toFixed(1)
-  return `Pulse → server, apart: the Pulse process ${perMillion(run.cpuSeconds)} CPU s / M events (peak RSS ${int(run.peakRssBytes / 2 ** 20)} MiB), the server process ${perMillion(run.server.cpuSeconds)} (peak RSS ${int(run.server.peakRssBytes / 2 ** 20)} MiB).`
+  return `Pulse → server, apart: the Pulse process ${perMillion(run.cpuSeconds, run.rows)} CPU s / M events (peak RSS ${int(run.peakRssBytes / 2 ** 20)} MiB), the server process ${perMillion(run.server.cpuSeconds, run.rows)} (peak RSS ${int(run.server.peakRssBytes / 2 ** 20)} MiB).`
 }
 
 export function decodeLine(drains: readonly ChildResult[]): string {
@@ -62,7 +63,7 @@ export function threadsLine(drains: readonly ChildResult[]): string {
     .filter((result) => result.threads !== undefined && Object.keys(result.threads).length > 0)
     .map((result) => {
       const byKind = Object.entries(result.threads ?? {}).sort(([, a], [, b]) => b - a)
-      const parts = byKind.map(([kind, seconds]) => `${kind} ${((seconds / result.rows) * 1e6).toFixed(1)}`).join(', ')
+      const parts = byKind.map(([kind, seconds]) => `${kind} ${perMillion(seconds, result.rows)}`).join(', ')
       return `CPU s / M events by thread (${result.contender}, drain): ${parts}.`
     })
     .join('\n')
@@ -71,7 +72,6 @@ export function threadsLine(drains: readonly ChildResult[]): string {
 export function pacedLine(paced: readonly ChildResult[], rate: number): string {
   if (paced.length === 0) return ''
   // CPU per event at a steady rate: what an insert cadence costs when the sink is not the bottleneck.
-  const cpu = (run: ChildResult): string => (run.cpuSeconds / (run.rows / 1e6)).toFixed(1)
-  const parts = paced.map((run) => `${run.contender} ${int(run.rows)} rows, p50 ${int(run.freshness?.p50 ?? Number.NaN)} ms, p99 ${int(run.freshness?.p99 ?? Number.NaN)} ms, ${cpu(run)} CPU s / M events`)
+  const parts = paced.map((run) => `${run.contender} ${int(run.rows)} rows, p50 ${int(run.freshness?.p50 ?? Number.NaN)} ms, p99 ${int(run.freshness?.p99 ?? Number.NaN)} ms, ${perMillion(run.cpuSeconds, run.rows)} CPU s / M events`)
   return `Paced run: client events at ${int(rate)}/s (half of Pulse's drain rate): ${parts.join('; ')}.`
 }
