@@ -8,7 +8,7 @@ import type { Logger } from 'pino'
 import type { Histogram } from 'prom-client'
 import type { Checkpoint, CheckpointStore } from './checkpoint.ts'
 import { deadLetterRow } from './dead-letter.ts'
-import { partitionKey, splitKey, type Rollup, type TableRows } from './rows.ts'
+import { partitionKey, splitKey, type TableRows } from './rows.ts'
 import type { PartitionSegments, Segment } from './segments.ts'
 import type { Block, RejectedRow, Sink } from './sink.ts'
 import type { Source } from './source.ts'
@@ -21,7 +21,6 @@ export interface FlusherOptions {
   /** Event time to acknowledged insert, by table. */
   freshness: Histogram<'table'>
   logger: Logger
-  rollups: readonly Rollup[]
   /** The record kind a stream carries, for the dead letters of rows the sink refuses. */
   kindOf: (stream: string) => string
   /** Send deduplication tokens and record intents; off only to demonstrate what they prevent. */
@@ -124,9 +123,9 @@ export class Flusher {
   private async insertSegment(segment: Segment): Promise<void> {
     const blocks: Block[] = []
     for (const [table, content] of segment.tables) blocks.push(...tableBlocks(table, content, this.token(table, segment)))
-    for (const rollup of this.options.rollups) {
-      const derived = rollup(segment.tables)
-      if (derived !== undefined && derived.rows.length > 0) blocks.push({ table: derived.table, rows: derived.rows, token: this.token(derived.table, segment) })
+    for (const [table, sum] of segment.sums) {
+      const rows = sum.rows()
+      if (rows.length > 0) blocks.push({ table, rows, token: this.token(table, segment) })
     }
     const rejected = await Promise.all(blocks.map((block) => this.options.sink.write(block)))
     const refused = rejected.flat()

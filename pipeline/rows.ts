@@ -31,10 +31,23 @@ export interface TableRows {
 }
 
 /**
- * Rows computed from a sealed block's rows at flush time (per-minute partial sums). `reads` names the
- * table whose row objects it sums: that table's rows stay objects in the segment (no row buffer).
+ * Per-minute partial sums of a block's rows of one table. Each row of `reads` is added as it enters
+ * its block, so those rows can wait for their insert as the sink's bytes like any other (a sum read
+ * from row objects at flush time kept every flow row of a block on the V8 heap until then); the sums
+ * go out as rows of `writes` in the same block range.
  */
-export type Rollup = ((tables: ReadonlyMap<string, TableRows>) => { table: string; rows: Row[] } | undefined) & { readonly reads: string }
+export interface Rollup {
+  readonly reads: string
+  readonly writes: string
+  /** An empty sum for one block. */
+  start(): RollupSum
+}
+
+export interface RollupSum {
+  add(row: Row): void
+  /** The sums so far, as rows of the rollup's `writes` table. */
+  rows(): Row[]
+}
 
 /** A source partition: a Kafka topic's partition or a Kinesis stream's shard. */
 export interface PartitionRef {

@@ -2,7 +2,7 @@
 // range of one partition's source positions and holds every row derived from those records, split by
 // table. Sealing on size or age keeps inserts large and fresh; a forced cut (from a recorded intent)
 // makes a replay after a crash seal exactly the blocks the crashed process had started to insert.
-import type { DerivedRow, Row, TableRows } from './rows.ts'
+import type { DerivedRow, Rollup, RollupSum, Row, TableRows } from './rows.ts'
 import type { RowBuffer } from './sink.ts'
 import { comparePositions } from './position.ts'
 
@@ -17,6 +17,8 @@ export interface Segment {
   bytes: number
   openedAt: number
   tables: Map<string, TableRows>
+  /** The rollups' sums of this block's rows, by the table they write. */
+  sums: Map<string, RollupSum>
   /** The partition's processing state after the record at `to`, kept with the checkpoint as JSON. */
   state: object | undefined
   /**
@@ -35,6 +37,8 @@ export interface SegmentPolicy {
    * undefined to keep that table's rows as objects until the write. Unset: every table keeps objects.
    */
   rowBuffer?: (table: string) => RowBuffer | undefined
+  /** Sums each block keeps of its rows of a table (flows_1m of network_flows); none when unset. */
+  rollups?: readonly Rollup[]
 }
 
 export class PartitionSegments {
@@ -97,7 +101,7 @@ export class PartitionSegments {
   appendSnapshot(partition: string, position: string, rows: readonly DerivedRow[], now: number, state?: object, label = 'snapshot'): void {
     if (this.forcedCuts.has(partition) || rows.length === 0) return
     this.sealPartition(partition)
-    const segment: Segment = { partition, from: position, to: position, records: 0, rowCount: 0, bytes: 0, openedAt: now, tables: new Map(), state, snapshot: label }
+    const segment: Segment = { partition, from: position, to: position, records: 0, rowCount: 0, bytes: 0, openedAt: now, tables: new Map(), sums: new Map(), state, snapshot: label }
     for (const derived of rows) segment.rowCount += this.addRow(segment, derived)
     this.buffered += segment.rowCount
     this.sealed.push(segment)
@@ -155,7 +159,7 @@ export class PartitionSegments {
   }
 
   private openSegment(partition: string, position: string, now: number): Segment {
-    const segment: Segment = { partition, from: position, to: position, records: 0, rowCount: 0, bytes: 0, openedAt: now, tables: new Map(), state: undefined }
+    const segment: Segment = { partition, from: position, to: position, records: 0, rowCount: 0, bytes: 0, openedAt: now, tables: new Map(), sums: new Map(), state: undefined }
     this.open.set(partition, segment)
     return segment
   }
@@ -170,6 +174,7 @@ export class PartitionSegments {
 
   /** Adds or combines the row; returns how many rows the segment grew by (0 or 1). */
   private addRow(segment: Segment, derived: DerivedRow): number {
+    if (this.policy.rollups !== undefined) addToSums(segment, derived, this.policy.rollups)
     let table = segment.tables.get(derived.table)
     if (table === undefined) {
       table = { rows: [], eventTimesMs: [], combined: new Map() }
@@ -191,6 +196,15 @@ export class PartitionSegments {
     }
     if (derived.eventTimeMs !== undefined) table.eventTimesMs.push(derived.eventTimeMs)
     return 1
+  }
+}
+
+function addToSums(segment: Segment, derived: DerivedRow, rollups: readonly Rollup[]): void {
+  for (const rollup of rollups) {
+    if (rollup.reads !== derived.table) continue
+    let sum = segment.sums.get(rollup.writes)
+    if (sum === undefined) segment.sums.set(rollup.writes, (sum = rollup.start()))
+    sum.add(derived.row)
   }
 }
 

@@ -83,14 +83,13 @@ export class StreamProcessor {
   constructor(private readonly options: StreamProcessorOptions) {
     this.metrics = createProcessorMetrics(options.registry)
     this.metrics.holdBack.set(options.processing.enrichHoldBackMs / 1000)
-    const rollups = options.processing.derived === false ? [] : DEFAULT_ROLLUPS
-    const summed = new Set(rollups.map((rollup) => rollup.reads))
     const { sink } = options
     this.segments = new PartitionSegments({
       batchRows: options.batchRows,
       flushIntervalMs: options.flushIntervalMs,
-      // Rows wait for their insert as the sink's bytes, except those a rollup still reads as objects.
-      rowBuffer: (table) => (summed.has(table) ? undefined : sink.rowBuffer?.(table)),
+      // Rows wait for their insert as the sink's bytes; the rollups sum them as they enter.
+      rowBuffer: (table) => sink.rowBuffer?.(table),
+      rollups: options.processing.derived === false ? [] : DEFAULT_ROLLUPS,
     })
     this.maxBufferedRows = options.maxBufferedRows ?? options.batchRows * 4
     this.maxBufferedBytes = options.maxBufferedBytes ?? Number.POSITIVE_INFINITY
@@ -101,7 +100,6 @@ export class StreamProcessor {
       store: options.checkpoints,
       freshness: options.freshness,
       logger: options.logger.child({ component: 'flusher' }),
-      rollups,
       dedup: options.dedup,
       kindOf: options.kindOf,
     })

@@ -49,7 +49,7 @@ function parts(refuse: (block: Block) => RejectedRow[] = () => [], rowBuffer?: (
   }
   const segments = new PartitionSegments({ batchRows: 100, flushIntervalMs: 1000, ...(rowBuffer === undefined ? {} : { rowBuffer }) })
   const freshness = new Histogram({ name: 'freshness_seconds', help: 'test', labelNames: ['table'], registers: [new Registry()] })
-  const flusher = new Flusher({ source, segments, sink, store, freshness, logger: pino({ level: 'silent' }), rollups: [], dedup: true, kindOf: () => 'client_event' })
+  const flusher = new Flusher({ source, segments, sink, store, freshness, logger: pino({ level: 'silent' }), dedup: true, kindOf: () => 'client_event' })
   return { journal, blocks, checkpoints, segments, flusher }
 }
 

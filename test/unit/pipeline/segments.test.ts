@@ -2,7 +2,8 @@
 // exactly at a forced cut so a replay after a crash rebuilds the block the crashed process inserted.
 
 import { describe, expect, it } from 'vitest'
-import type { DerivedRow } from '../../../pipeline/rows.ts'
+import type { DerivedRow, Rollup, Row } from '../../../pipeline/rows.ts'
+import type { EncodedRows, RowBuffer } from '../../../pipeline/sink.ts'
 import { PartitionSegments, type Segment } from '../../../pipeline/segments.ts'
 
 const T0 = 1_700_000_000_000
@@ -317,6 +318,62 @@ describe('combining rows with one key', () => {
     segments.append('s/0', '1', [state(1)], T0)
     segments.append('s/0', '2', [state(2)], T0)
     expect(segments.takeSealed(T0, true)[0]?.tables.get('sessions')?.rows).toEqual([{ id: 'a', version: 2 }])
+  })
+})
+
+describe('rollups', () => {
+  /** Sums `n` per key of the rows it reads, in the order keys first came. */
+  const perKey: Rollup = {
+    reads: 'flows',
+    writes: 'flows_sum',
+    start() {
+      const sums = new Map<string, Row>()
+      return {
+        add: (row) => {
+          const sum = sums.get(String(row.key)) ?? { key: row.key, n: 0 }
+          sum.n = Number(sum.n) + Number(row.n)
+          sums.set(String(row.key), sum)
+        },
+        rows: () => [...sums.values()],
+      }
+    },
+  }
+  /** A row buffer that keeps what it was given, as the sink's encodes it. */
+  const keeping = (): RowBuffer & { kept: Row[] } => {
+    const kept: Row[] = []
+    return {
+      kept,
+      get rows() {
+        return kept.length
+      },
+      append: (row) => kept.push(row) > 0,
+      finish: (): EncodedRows => ({ format: 'RowBinary', columns: [], bytes: Buffer.alloc(0), rowStarts: [] }),
+    }
+  }
+  const flow = (key: string, n: number): DerivedRow => ({ table: 'flows', row: { key, n } })
+
+  it('sum each block\'s rows of their table as they enter, while the rows themselves wait in the row buffer', () => {
+    const buffers = new Map<string, ReturnType<typeof keeping>>()
+    const rowBuffer = (table: string): RowBuffer => {
+      const buffer = keeping()
+      buffers.set(table, buffer)
+      return buffer
+    }
+    const segments = new PartitionSegments({ batchRows: 3, flushIntervalMs: 1000, rowBuffer, rollups: [perKey] })
+    segments.append('s/0', '1', [flow('a', 1), flow('b', 2)], T0)
+    segments.append('s/0', '2', [flow('a', 4)], T0)
+    segments.append('s/0', '3', [flow('b', 8)], T0)
+    const [first, second] = segments.takeSealed(T0, true)
+    expect(first?.sums.get('flows_sum')?.rows()).toEqual([{ key: 'a', n: 5 }, { key: 'b', n: 2 }])
+    expect(second?.sums.get('flows_sum')?.rows()).toEqual([{ key: 'b', n: 8 }])
+    expect(first?.tables.get('flows')?.rows).toEqual([])
+    expect(buffers.get('flows')?.kept).toEqual([{ key: 'b', n: 8 }])
+  })
+
+  it('keep no sum for a block without rows of their table', () => {
+    const segments = new PartitionSegments({ batchRows: 10, flushIntervalMs: 1000, rollups: [perKey] })
+    segments.append('s/0', '1', rows('1'), T0)
+    expect(segments.takeSealed(T0, true)[0]?.sums.size).toBe(0)
   })
 })
 

@@ -1,22 +1,24 @@
 // Per-minute rollups of one block's raw flow rows, checked against sums worked out by hand for a small
-// set of rows spread over two minutes.
+// set of rows spread over two minutes. How a block keeps the sums is in segments.test.ts.
 
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_ROLLUPS, flowsPerMinute } from '../../../processors/rollups.ts'
-import { clientEventRow, networkFlowRow, UNKNOWN_OWNER, type Provenance } from '../../../processors/rows.ts'
+import { networkFlowRow, UNKNOWN_OWNER, type Provenance } from '../../../processors/rows.ts'
 import type { Owner } from '../../../processors/enrich/ip-ownership.ts'
-import type { TableRows } from '../../../pipeline/rows.ts'
 import type { Row } from '../../../pipeline/rows.ts'
-import { clientEvent, networkFlow } from '../schemas/fixtures.ts'
+import { networkFlow } from '../schemas/fixtures.ts'
 
 /** 2024-01-01 12:00:00 UTC in epoch seconds: the first of the two minutes. */
 const M0 = Date.UTC(2024, 0, 1, 12, 0, 0) / 1000
 const M1 = M0 + 60
 const from: Provenance = { ingestTimeMs: M0 * 1000, partition: 'shard-0', position: '1' }
 
-function tables(entries: Record<string, Row[]>): Map<string, TableRows> {
-  return new Map(Object.entries(entries).map(([table, rows]) => [table, { rows, eventTimesMs: [], combined: new Map() }]))
+/** The rollup's rows after adding these flow rows one by one, as a block does when they arrive. */
+function summed(rows: readonly Row[]): Row[] {
+  const sum = flowsPerMinute.start()
+  for (const row of rows) sum.add(row)
+  return sum.rows()
 }
 
 /** Rows in a stable order, so that a comparison does not depend on the rollup's map order. */
@@ -69,9 +71,7 @@ describe('flowsPerMinute', () => {
   })
 
   it('sums flows, packets and bytes per minute and key, leaving out NODATA and SKIPDATA records', () => {
-    const result = flowsPerMinute(tables({ network_flows: rows }))
-    expect(result?.table).toBe('flows_1m')
-    expect(sorted(result?.rows ?? [])).toEqual(
+    expect(sorted(summed(rows))).toEqual(
       sorted([
         // +5 s, +59 s and +20 s (whose packets and bytes are null, so count as 0)
         sum(M0, 'api', 'db', 5432, 'ACCEPT', 3, 10 + 5 + 0, 1000 + 500 + 0),
@@ -84,29 +84,21 @@ describe('flowsPerMinute', () => {
   })
 
   it('reads a missing port or protocol on an OK record as 0 (the rollup columns are not nullable)', () => {
-    const result = flowsPerMinute(tables({ network_flows: [flow(api, db, { start: M0, dst_port: null, protocol: null, packets: 1, bytes: 84 })] }))
-    expect(result?.rows).toEqual([{ minute: M0, src_app: 'api', dst_app: 'db', dst_port: 0, protocol: 0, action: 'ACCEPT', flows: 1, packets: 1, bytes: 84 }])
+    expect(summed([flow(api, db, { start: M0, dst_port: null, protocol: null, packets: 1, bytes: 84 })])).toEqual([{ minute: M0, src_app: 'api', dst_app: 'db', dst_port: 0, protocol: 0, action: 'ACCEPT', flows: 1, packets: 1, bytes: 84 }])
   })
 
   it('gives no rows for a block of only NODATA and SKIPDATA records', () => {
-    const result = flowsPerMinute(tables({ network_flows: [flow(api, db, { start: M0, log_status: 'NODATA', ...noData }), flow(api, db, { start: M0, log_status: 'SKIPDATA', ...noData })] }))
-    expect(result?.rows).toEqual([])
-  })
-
-  it('is undefined for a block without flows', () => {
-    expect(flowsPerMinute(tables({ client_events: [] }))).toBeUndefined()
+    expect(summed([flow(api, db, { start: M0, log_status: 'NODATA', ...noData }), flow(api, db, { start: M0, log_status: 'SKIPDATA', ...noData })])).toEqual([])
   })
 
   it('writes exactly the columns of flows_1m', () => {
-    const result = flowsPerMinute(tables({ network_flows: [rows[0] as Row] }))
-    expect(Object.keys(result?.rows[0] ?? {}).sort()).toEqual(migrationColumns('flows_1m').sort())
+    expect(Object.keys(summed([rows[0] as Row])[0] ?? {}).sort()).toEqual(migrationColumns('flows_1m').sort())
   })
 })
 
 describe('DEFAULT_ROLLUPS', () => {
   // client_events_1m is no rollup any more: the client partitions' windows count it (minute-windows.test.ts).
-  it('derives flows_1m, and only it, from a block holding both raw tables', () => {
-    const block = tables({ client_events: [clientEventRow(clientEvent(), from)], network_flows: [networkFlowRow(networkFlow(), UNKNOWN_OWNER, UNKNOWN_OWNER, from)] })
-    expect(DEFAULT_ROLLUPS.map((rollup) => rollup(block)?.table)).toEqual(['flows_1m'])
+  it('derives flows_1m, and only it, from network_flows', () => {
+    expect(DEFAULT_ROLLUPS.map((rollup) => [rollup.reads, rollup.writes])).toEqual([['network_flows', 'flows_1m']])
   })
 })
