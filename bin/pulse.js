@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-old-space-size=512
+#!/usr/bin/env -S node --max-old-space-size=512 --heap-growing-percent=200
 // The `pulse` command. TypeScript sources run through tsx's loader so a fresh clone needs no build step.
 // The shebang's flags are Pulse's V8 flags (runtime/node-flags.ts says why).
 import { register } from 'tsx/esm/api'
