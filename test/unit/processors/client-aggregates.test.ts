@@ -13,18 +13,22 @@ function contribution(event: ClientEvent, overrides: Partial<Contribution> = {})
   return { event, session: undefined, windowStart: MINUTE, playedMs: 0, late: false, abCells: [], ...overrides }
 }
 
-/** The rows one contribution adds to an empty window, as the window writes them (with their keys). */
-function qoeContribution(c: Contribution): { key: string; row: Record<string, unknown> } | undefined {
+/** The rows one contribution adds to an empty window, as the window writes them as corrections (with the keys a segment combines them by). */
+function contributions(c: Contribution, fold: (c: Contribution, into: WindowRows) => void, table: string): { key: string; row: Record<string, unknown> }[] {
   const rows = new WindowRows()
-  foldQoe(c, rows)
-  const [entry] = rows.qoe
-  return entry === undefined ? undefined : { key: entry[0], row: { ...entry[1] } }
+  fold(c, rows)
+  return rows
+    .rows(true)
+    .filter((derived) => derived.table === table)
+    .map((derived) => ({ key: derived.combine?.key ?? '', row: { ...derived.row } }))
+}
+
+function qoeContribution(c: Contribution): { key: string; row: Record<string, unknown> } | undefined {
+  return contributions(c, foldQoe, 'qoe_1m')[0]
 }
 
 function engagementContributions(c: Contribution): { key: string; row: Record<string, unknown> }[] {
-  const rows = new WindowRows()
-  foldEngagement(c, rows)
-  return [...rows.engagement].map(([key, row]) => ({ key, row: { ...row } }))
+  return contributions(c, foldEngagement, 'engagement_1m')
 }
 
 const start = (title: string, cdn: string | null): ClientEvent =>
@@ -65,15 +69,40 @@ describe('per-minute contributions', () => {
     foldQoe(contribution(clientEvent({ event_type: 'rebuffer_end', cdn: 'akamai', device_type: 'tv', country: 'NL', duration_ms: 300 }), { late: true }), window)
     foldEventCount(start('80000001', 'akamai'), MINUTE, window)
     foldEventCount(start('80000002', 'akamai'), MINUTE, window)
-    expect([...window.qoe.values()]).toEqual([
+    expect(window.qoe).toEqual([
       expect.objectContaining({ plays: 2, played_ms: 500, rebuffer_ms: 300, corrections: 1, startup_ms_hist: { 40: 2 } }),
     ])
-    expect([...window.events.values()]).toEqual([expect.objectContaining({ event_type: 'playback_start', events: 2 })])
+    expect(window.events).toEqual([expect.objectContaining({ event_type: 'playback_start', events: 2 })])
     const corrections = window.rows(true)
     expect(corrections.map((row) => [row.table, row.combine?.how])).toEqual([
       ['qoe_1m', 'sum'],
       ['client_events_1m', 'sum'],
     ])
     expect(window.rows(false).every((row) => row.combine === undefined)).toBe(true)
+  })
+
+  it('keep one row per key: another country, CDN, minute, row or cell is another row, in the order keys first came', () => {
+    const window = new WindowRows()
+    const at = (event: ClientEvent, minutes = 0, abCells: string[] = []): Contribution => contribution(event, { windowStart: MINUTE + minutes * 60_000, late: true, abCells })
+    for (const c of [at(start('1', 'akamai')), at(start('2', 'fastly')), at(start('3', 'akamai'), 1), at({ ...start('4', 'akamai'), country: 'BE' }), at(start('5', 'akamai'))]) {
+      foldQoe(c, window)
+      foldEventCount(c.event, c.windowStart, window)
+    }
+    const click = (row: string): ClientEvent => clientEvent({ event_type: 'title_click', row_id: row })
+    for (const c of [at(click('top_10'), 0, ['ab-1:a']), at(click('top_10'), 0, ['ab-1:b']), at(click('new'), 0, ['ab-1:a']), at(click('top_10'), 0, ['ab-1:a'])]) foldEngagement(c, window)
+    expect(window.qoe.map((row) => [row.minute.slice(11, 16), row.country, row.cdn, row.plays])).toEqual([
+      ['12:00', 'NL', 'akamai', 2],
+      ['12:00', 'NL', 'fastly', 1],
+      ['12:01', 'NL', 'akamai', 1],
+      ['12:00', 'BE', 'akamai', 1],
+    ])
+    expect(window.events.map((row) => row.events)).toEqual([2, 1, 1, 1])
+    expect(window.engagement.map((row) => [row.row_id, row.ab_cell, row.clicks])).toEqual([
+      ['top_10', 'a', 2],
+      ['top_10', 'b', 1],
+      ['new', 'a', 1],
+    ])
+    const keys = window.rows(true).map((row) => row.combine?.key)
+    expect(new Set(keys).size).toBe(keys.length)
   })
 })
