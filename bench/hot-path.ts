@@ -36,7 +36,7 @@ function loadWorkload(events: number, flows: number, streams: Streams): SourceBa
     const id = `${stream}\0${partition}`
     let records = byPartition.get(id)
     if (records === undefined) byPartition.set(id, (records = []))
-    records.push({ position: String(records.length), key, data: value, streamTimeMs: undefined })
+    records.push({ position: String(records.length), data: value, streamTimeMs: undefined })
   }
   for (const chunk of workloadChunks(events, flows, 7)) {
     for (const kind of ['ip_assignment', 'client_event', 'network_flow'] as const) {

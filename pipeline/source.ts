@@ -4,7 +4,6 @@ import type { Checkpoint } from './checkpoint.ts'
 export interface SourceRecord {
   /** Position within the partition: Kafka offset or Kinesis sequence number, as a decimal string. */
   position: string
-  key: string
   data: Buffer
   /** When the stream accepted the record (epoch ms), if the stream says. */
   streamTimeMs: number | undefined

@@ -6,7 +6,6 @@ import type { SourceRecord } from '../../../pipeline/source.ts'
 export function toSourceRecord(message: KafkaMessage): SourceRecord {
   return {
     position: message.offset,
-    key: message.key?.toString('utf8') ?? '',
     // A tombstone (null value) has no bytes; the record processor dead-letters it as one.
     data: message.value ?? Buffer.alloc(0),
     ...(message.value === null ? { tombstone: true } : {}),

@@ -153,7 +153,6 @@ async function openIterator(options: ShardReaderOptions, after: string | undefin
 export function toSourceRecord(record: _Record): SourceRecord {
   return {
     position: record.SequenceNumber ?? '0',
-    key: record.PartitionKey ?? '',
     data: record.Data === undefined ? Buffer.alloc(0) : Buffer.from(record.Data.buffer, record.Data.byteOffset, record.Data.byteLength),
     streamTimeMs: record.ApproximateArrivalTimestamp?.getTime(),
   }

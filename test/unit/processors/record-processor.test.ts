@@ -32,7 +32,7 @@ function processor(ownership = new IpOwnershipIndex()): RecordProcessor {
 }
 
 function derive(records: RecordProcessor, stream: string, data: Buffer, position = '1'): DerivedRow[] {
-  return records.derive(stream, 'shardId-000000000001', { position, key: 'k', data, streamTimeMs: NOW })
+  return records.derive(stream, 'shardId-000000000001', { position, data, streamTimeMs: NOW })
 }
 
 const deep = '['.repeat(10_000) + ']'.repeat(10_000)
@@ -84,7 +84,7 @@ describe('RecordProcessor', () => {
   })
 
   it('dead-letters a Kafka tombstone as one, not as an empty record', () => {
-    const rows = processor().derive('clients', '0', { position: '7', key: 'k', data: Buffer.alloc(0), streamTimeMs: NOW, tombstone: true })
+    const rows = processor().derive('clients', '0', { position: '7', data: Buffer.alloc(0), streamTimeMs: NOW, tombstone: true })
     expect(rows.map((row) => [row.table, row.row.stage, row.row.reason])).toEqual([['dead_letters', 'decode', 'tombstone']])
     expect(derive(processor(), 'clients', Buffer.alloc(0)).map((row) => row.row.reason)).toEqual(['empty_record'])
   })

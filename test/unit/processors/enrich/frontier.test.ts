@@ -23,7 +23,7 @@ function assignmentsSink(): StateStore & { write: () => void } {
   }
 }
 
-const oldFlows: SourceBatch = { stream: 'flows', partition: '0', records: [{ position: '1', key: 'eni-1', data: Buffer.alloc(0), streamTimeMs: Date.now() - 3_600_000 }] }
+const oldFlows: SourceBatch = { stream: 'flows', partition: '0', records: [{ position: '1', data: Buffer.alloc(0), streamTimeMs: Date.now() - 3_600_000 }] }
 
 describe('Enrichment: the assignment frontier', () => {
   it('holds an old flow batch until the assignments appended before it are written, then reads them', async () => {
