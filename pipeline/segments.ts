@@ -33,6 +33,12 @@ export interface SegmentPolicy {
   batchRows: number
   flushIntervalMs: number
   /**
+   * How old a block of a partition that is catching up (a full block or more behind in its stream,
+   * noteBacklog) may grow before it is sealed anyway; until then it is sealed on size. Unset: the
+   * flush interval, for every partition.
+   */
+  backlogFlushIntervalMs?: number
+  /**
    * A buffer that encodes a table's uncombined rows as they arrive (the sink's, Sink.rowBuffer), or
    * undefined to keep that table's rows as objects until the write. Unset: every table keeps objects.
    */
@@ -45,6 +51,8 @@ export class PartitionSegments {
   private readonly open = new Map<string, Segment>()
   private readonly sealed: Segment[] = []
   private readonly forcedCuts = new Map<string, string>()
+  /** Partitions a full block or more behind in their stream, as their last batch said. */
+  private readonly catchingUp = new Set<string>()
   private buffered = 0
   private bufferedInputBytes = 0
 
@@ -63,6 +71,17 @@ export class PartitionSegments {
   /** True when a sealed block waits to be taken. */
   get hasSealed(): boolean {
     return this.sealed.length > 0
+  }
+
+  /**
+   * What the partition's stream held past its latest batch. A partition a full block or more behind
+   * is catching up: its rows are not fresh whatever the seal, and blocks sealed on age there are a
+   * fraction of batchRows, each paying an insert (and a part to merge) per table. Its blocks are
+   * sealed on size until they reach backlogFlushIntervalMs.
+   */
+  noteBacklog(partition: string, behind: number | undefined): void {
+    if (behind !== undefined && behind >= this.policy.batchRows) this.catchingUp.add(partition)
+    else this.catchingUp.delete(partition)
   }
 
   /** After a restart: the partition's first block must end exactly at `to`. */
@@ -111,7 +130,7 @@ export class PartitionSegments {
   takeSealed(now: number, all = false): Segment[] {
     for (const [partition, segment] of this.open) {
       if (this.forcedCuts.has(partition)) continue
-      if (all || now - segment.openedAt >= this.policy.flushIntervalMs) this.sealPartition(partition)
+      if (all || this.isOld(partition, segment, now)) this.sealPartition(partition)
     }
     return this.sealed.splice(0, this.sealed.length)
   }
@@ -136,7 +155,7 @@ export class PartitionSegments {
   hasDue(now: number): boolean {
     if (this.sealed.length > 0) return true
     for (const [partition, segment] of this.open) {
-      if (!this.forcedCuts.has(partition) && now - segment.openedAt >= this.policy.flushIntervalMs) return true
+      if (!this.forcedCuts.has(partition) && this.isOld(partition, segment, now)) return true
     }
     return false
   }
@@ -156,6 +175,12 @@ export class PartitionSegments {
     }
     this.open.delete(partition)
     this.forcedCuts.delete(partition)
+    this.catchingUp.delete(partition)
+  }
+
+  private isOld(partition: string, segment: Segment, now: number): boolean {
+    const interval = this.catchingUp.has(partition) ? (this.policy.backlogFlushIntervalMs ?? this.policy.flushIntervalMs) : this.policy.flushIntervalMs
+    return now - segment.openedAt >= interval
   }
 
   private openSegment(partition: string, position: string, now: number): Segment {

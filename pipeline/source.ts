@@ -16,6 +16,12 @@ export interface SourceBatch {
   partition: string
   records: readonly SourceRecord[]
   /**
+   * Records the stream held past this batch when it was fetched (Kafka: the partition's high
+   * watermark less the offset after the batch); unset when the source does not know. A partition
+   * this far behind is catching up, and its blocks are sealed on size rather than age (segments.ts).
+   */
+  behind?: number | undefined
+  /**
    * Aborted when the source takes the partition back (a rebalance, a lost lease, a stop) while the
    * batch still waits to be taken: flows held back for enrichment wait on an assignment partition
    * that can only be handed to a live member once this one has given its partitions up, so a

@@ -27,6 +27,13 @@ import { createProcessorMetrics, type ProcessorMetrics } from './metrics.ts'
 import { RecordProcessor } from './record-processor.ts'
 import { DEFAULT_ROLLUPS } from './rollups.ts'
 
+/**
+ * The longest a block of a partition that is catching up waits to fill before it is sealed anyway
+ * (PartitionSegments.noteBacklog): its rows are seconds old already, and a block sealed on the
+ * flush interval there holds a fraction of batchRows.
+ */
+const BACKLOG_FLUSH_INTERVAL_MS = 5_000
+
 export interface StreamProcessorOptions {
   source: Source
   sink: Sink
@@ -87,6 +94,7 @@ export class StreamProcessor {
     this.segments = new PartitionSegments({
       batchRows: options.batchRows,
       flushIntervalMs: options.flushIntervalMs,
+      backlogFlushIntervalMs: Math.max(options.flushIntervalMs, BACKLOG_FLUSH_INTERVAL_MS),
       // Rows wait for their insert as the sink's bytes; the rollups sum them as they enter.
       rowBuffer: (table) => sink.rowBuffer?.(table),
       rollups: options.processing.derived === false ? [] : DEFAULT_ROLLUPS,
@@ -247,6 +255,7 @@ export class StreamProcessor {
     // While the registry is down the batch waits here, and the source with it: nothing is dead-lettered for it.
     await this.options.writerSchemas?.prefetch(userRecords(batch), this.stopping.signal)
     const key = partitionKey(batch.stream, batch.partition)
+    this.segments.noteBacklog(key, batch.behind)
     const clientState = handler.stateful ? this.clientPartitions.get(batch.stream, batch.partition) : undefined
     const budget = new TurnBudget(SLICE_MS)
     for (const record of batch.records) {

@@ -20,7 +20,7 @@ import { stickyAssigner } from './sticky-assigner.ts'
 import { startPosition } from './start-position.ts'
 import { COMMIT_RETRY, commitCause, lostMembership } from './commit-policy.ts'
 import { membershipOf } from './membership.ts'
-import { settledWithin, toSourceRecord } from './records.ts'
+import { behindAfter, settledWithin, toSourceRecord } from './records.ts'
 import { PartitionFence, type FenceableCheckpointStore, type Membership, type PartitionFencedError } from './partition-fence.ts'
 import { retry, worthLogging } from '../../../runtime/retry.ts'
 
@@ -237,7 +237,7 @@ export class KafkaSource implements Source {
     this.options.metrics.records.inc({ stream: batch.topic }, records.length)
     const withdrawal = new AbortController()
     this.withdrawals.set(key, withdrawal)
-    const taken = this.handler({ stream: batch.topic, partition: String(batch.partition), records, withdrawn: withdrawal.signal }).then(
+    const taken = this.handler({ stream: batch.topic, partition: String(batch.partition), records, behind: behindAfter(batch), withdrawn: withdrawal.signal }).then(
       (outcome) => outcome === 'taken',
       (error: unknown) => {
         this.fail(error)

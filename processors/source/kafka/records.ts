@@ -1,6 +1,6 @@
 // Small pieces of the Kafka source's batch handling: a kafkajs message as the pipeline's record, and
 // a bounded wait on the pipeline taking a batch.
-import type { KafkaMessage } from 'kafkajs'
+import type { Batch, KafkaMessage } from 'kafkajs'
 import type { SourceRecord } from '../../../pipeline/source.ts'
 
 export function toSourceRecord(message: KafkaMessage): SourceRecord {
@@ -11,6 +11,12 @@ export function toSourceRecord(message: KafkaMessage): SourceRecord {
     ...(message.value === null ? { tombstone: true } : {}),
     streamTimeMs: Number(message.timestamp),
   }
+}
+
+/** Messages the partition held past the batch when it was fetched (its high watermark less the next offset); undefined when kafkajs cannot say. */
+export function behindAfter(batch: Pick<Batch, 'offsetLag'>): number | undefined {
+  const lag = Number(batch.offsetLag())
+  return Number.isFinite(lag) && lag >= 0 ? lag : undefined
 }
 
 /** The promise's value if it settles within `ms`, else undefined (and no timer is left behind). */

@@ -100,6 +100,49 @@ describe('sealing on age', () => {
   })
 })
 
+describe('a partition catching up', () => {
+  const policy = { batchRows: 3, flushIntervalMs: 500, backlogFlushIntervalMs: 5_000 }
+
+  it('is sealed on size, not on the flush interval, while its stream holds a full block or more past its batch', () => {
+    const segments = new PartitionSegments(policy)
+    segments.noteBacklog('p', 3)
+    segments.append('p', '1', rows('1'), T0)
+    segments.append('p', '2', rows('2'), T0)
+    expect(segments.hasDue(T0 + 4_999)).toBe(false)
+    expect(segments.takeSealed(T0 + 4_999)).toEqual([])
+    segments.append('p', '3', rows('3'), T0 + 4_999)
+    expect(ranges(segments.takeSealed(T0 + 4_999))).toEqual([['p', '1', '3']])
+  })
+
+  it('is sealed anyway once its block reaches the backlog interval', () => {
+    const segments = new PartitionSegments(policy)
+    segments.noteBacklog('p', 100)
+    segments.append('p', '1', rows('1'), T0)
+    expect(segments.hasDue(T0 + 5_000)).toBe(true)
+    expect(ranges(segments.takeSealed(T0 + 5_000))).toEqual([['p', '1', '1']])
+  })
+
+  it('goes back to the flush interval when a batch says it has caught up, and only that partition is affected', () => {
+    const segments = new PartitionSegments(policy)
+    segments.noteBacklog('p', 100)
+    segments.noteBacklog('q', 100)
+    segments.append('p', '1', rows('1'), T0)
+    segments.append('q', '1', rows('1'), T0)
+    segments.noteBacklog('p', 2)
+    expect(ranges(segments.takeSealed(T0 + 500))).toEqual([['p', '1', '1']])
+    segments.noteBacklog('q', undefined)
+    expect(ranges(segments.takeSealed(T0 + 500))).toEqual([['q', '1', '1']])
+  })
+
+  it('is forgotten with its partition', () => {
+    const segments = new PartitionSegments(policy)
+    segments.noteBacklog('p', 100)
+    segments.dropPartition('p')
+    segments.append('p', '1', rows('1'), T0)
+    expect(ranges(segments.takeSealed(T0 + 500))).toEqual([['p', '1', '1']])
+  })
+})
+
 describe('partitions', () => {
   it('are sealed independently: one partition filling up leaves another open', () => {
     const segments = new PartitionSegments({ batchRows: 2, flushIntervalMs: 1000 })
