@@ -133,10 +133,11 @@ export function foldQoe(c: Contribution, into: WindowRows): void {
   const byCdn = level(level(level(into.qoeIndex, c.windowStart), event.device_type), event.country)
   let row = byCdn.get(cdn) as QoeRow | undefined
   if (row === undefined) {
+    // Keys in the table's column order, so the row can wait as encoded bytes (row-buffer.ts).
     row = {
       minute, device_type: event.device_type, country: event.country, cdn,
-      play_attempts: 0, plays: 0, failed_plays: 0, rebuffer_events: 0, rebuffer_ms: 0, played_ms: 0, glitches: 0, errors: 0,
-      startup_ms_hist: {}, corrections: 0,
+      play_attempts: 0, plays: 0, failed_plays: 0, startup_ms_hist: {}, rebuffer_events: 0, rebuffer_ms: 0, played_ms: 0, glitches: 0, errors: 0,
+      corrections: 0,
     }
     byCdn.set(cdn, row)
     into.qoe.push(row)
@@ -174,7 +175,7 @@ export function foldEngagement(c: Contribution, into: WindowRows): void {
     let row = byCell.get(testCell) as EngagementRow | undefined
     if (row === undefined) {
       const [ab_test_id, ab_cell] = splitCell(testCell)
-      row = { minute, row_id, ab_test_id, ab_cell, impressions: 0, clicks: 0, plays: 0, played_ms: 0, completions: 0, autoplay_next: 0, corrections: 0 }
+      row = { minute, ab_test_id, ab_cell, row_id, impressions: 0, clicks: 0, plays: 0, played_ms: 0, completions: 0, autoplay_next: 0, corrections: 0 }
       byCell.set(testCell, row)
       into.engagement.push(row)
     }

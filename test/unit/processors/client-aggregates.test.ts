@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { foldEngagement, foldEventCount, foldQoe, WindowRows, type Contribution } from '../../../processors/aggregates/client-aggregates.ts'
 import { PlaybackSession } from '../../../processors/sessions/playback-session.ts'
 import type { ClientEvent } from '../../../schemas/types.ts'
+import { columnsOf, type TableName } from '../../../schemas/tables.ts'
 import { clientEvent } from '../schemas/fixtures.ts'
 
 const MINUTE = Date.UTC(2024, 0, 1, 12, 0, 0)
@@ -104,5 +105,16 @@ describe('per-minute contributions', () => {
     ])
     const keys = window.rows(true).map((row) => row.combine?.key)
     expect(new Set(keys).size).toBe(keys.length)
+  })
+
+  it("build every row with its table's columns, in the table's order (so a block's row buffer takes it as bytes)", () => {
+    const window = new WindowRows()
+    const c = contribution(start('1', 'akamai'), { playedMs: 5, abCells: ['ab-1:a'] })
+    foldQoe(c, window)
+    foldEngagement(c, window)
+    foldEventCount(c.event, c.windowStart, window)
+    const rows = window.rows(false)
+    expect(rows.map((row) => row.table)).toEqual(['qoe_1m', 'engagement_1m', 'client_events_1m'])
+    for (const row of rows) expect(Object.keys(row.row)).toEqual(columnsOf(row.table as TableName).map(([name]) => name))
   })
 })
