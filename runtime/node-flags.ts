@@ -10,10 +10,11 @@
 // Under that limit V8 lets the old space grow to about twice what survived the last full collection
 // before it starts the next, and a processor promotes fast (batches in flight, blocks waiting for
 // their insert), so it marked the whole live heap every second or so: V8's worker threads spent 7–11
-// CPU s per million events in a bench drain, against 2 for the naive consumer. Growing to three
-// times what survived (--heap-growing-percent=200) halves the full collections; five alternating
-// pairs of `npm run bench -- --paced-seconds 0 --only pulse` gave 2–4 CPU s per million events less
-// on those threads each time, at the same peak RSS once flow rows waited as bytes (BENCHMARKS.md).
+// CPU s per million events in a bench drain, against about 2 for the naive consumer. Growing to
+// three times what survived (--heap-growing-percent=200) spaces the full collections further apart;
+// five alternating pairs of `npm run bench -- --paced-seconds 0 --only pulse` gave 2–4 CPU s per
+// million events less on those threads each time, at the same peak RSS once flow rows waited as
+// bytes (BENCHMARKS.md).
 //
 // The same flags are written where Pulse is started: the shebang of bin/pulse.js, the start scripts
 // in package.json and the image's entrypoint; a unit test keeps them equal to this list.

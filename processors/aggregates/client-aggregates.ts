@@ -69,8 +69,8 @@ export interface EventCountRow {
 /**
  * Rows by their key's parts in nested Maps, one level a part. An event's lookup hashes each part (a
  * decoded string hashes once) instead of joining them into one key string and hashing that, which
- * allocated a string per fold and was the per-minute folds' main cost: 55–62 ns a lookup against
- * 374–424 in a loop over decoded-like strings (BENCHMARKS.md).
+ * allocated a string per fold and was the per-minute folds' main cost (the folds' self time in the
+ * hot path's profile went from 938 to 658 ms: BENCHMARKS.md, "Changes of 2026-12-07, afternoon").
  */
 type KeyIndex = Map<string | number, unknown>
 
