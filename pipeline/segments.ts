@@ -123,6 +123,7 @@ export class PartitionSegments {
     const segment: Segment = { partition, from: position, to: position, records: 0, rowCount: 0, bytes: 0, openedAt: now, tables: new Map(), sums: new Map(), state, snapshot: label }
     for (const derived of rows) segment.rowCount += this.addRow(segment, derived)
     this.buffered += segment.rowCount
+    encodeCombined(segment)
     this.sealed.push(segment)
   }
 
@@ -194,6 +195,7 @@ export class PartitionSegments {
     const segment = this.open.get(partition)
     if (segment === undefined) return
     this.open.delete(partition)
+    encodeCombined(segment)
     this.sealed.push(segment)
   }
 
@@ -221,6 +223,20 @@ export class PartitionSegments {
     }
     if (derived.eventTimeMs !== undefined) table.eventTimesMs.push(derived.eventTimeMs)
     return 1
+  }
+}
+
+/**
+ * Once a block is sealed nothing more combines into it, so its combined rows (late corrections,
+ * sessions) join the table's encoded rows: one insert per table and block instead of two (bytes, then
+ * objects), and the objects are gone before the insert. A row the buffer cannot take stays an object.
+ */
+function encodeCombined(segment: Segment): void {
+  for (const table of segment.tables.values()) {
+    const buffer = table.buffer
+    if (buffer === undefined || table.rows.length === 0) continue
+    table.rows = table.rows.filter((row) => !buffer.append(row))
+    table.combined.clear()
   }
 }
 

@@ -362,6 +362,27 @@ describe('combining rows with one key', () => {
     segments.append('s/0', '2', [state(2)], T0)
     expect(segments.takeSealed(T0, true)[0]?.tables.get('sessions')?.rows).toEqual([{ id: 'a', version: 2 }])
   })
+
+  it('once sealed, joins the combined rows to the table\'s encoded rows (after them), keeping as objects only those the buffer refuses', () => {
+    const kept: Row[] = []
+    // Takes every row but those of minute 120, as a buffer refuses a row it cannot encode.
+    const picky: RowBuffer = {
+      get rows() {
+        return kept.length
+      },
+      append: (row) => row.minute !== 120 && kept.push(row) > 0,
+      finish: (): EncodedRows => ({ format: 'RowBinary', columns: [], bytes: Buffer.alloc(0), rowStarts: [] }),
+    }
+    const segments = new PartitionSegments({ batchRows: 100, flushIntervalMs: 1000, rowBuffer: () => picky })
+    const onTime: DerivedRow = { table: 'qoe_1m', row: { minute: 0, title: 't', plays: 9, hist: {} } }
+    segments.append('s/0', '1', [onTime, partial(60, 1, {}), partial(120, 7, {})], T0)
+    segments.append('s/0', '2', [partial(60, 2, {})], T0)
+    expect(kept).toEqual([onTime.row])
+    const [segment] = segments.takeSealed(T0, true)
+    expect(kept).toEqual([onTime.row, { minute: 60, title: 't', plays: 3, hist: {} }])
+    expect(segment?.tables.get('qoe_1m')?.rows).toEqual([{ minute: 120, title: 't', plays: 7, hist: {} }])
+    expect(segment?.rowCount).toBe(3)
+  })
 })
 
 describe('rollups', () => {
