@@ -5,6 +5,7 @@
 import type { DerivedRow, Row } from '../pipeline/rows.ts'
 import type { TableName } from '../schemas/tables.ts'
 import type { ClientEvent, IpAssignment, NetworkFlow, RecordKind, RecordKinds } from '../schemas/types.ts'
+import type { ClientPartition } from './client-partition.ts'
 import type { ClientPartitions } from './client-partitions.ts'
 import type { IpOwnershipIndex, Owner } from './enrich/ip-ownership.ts'
 import type { ProcessorMetrics } from './metrics.ts'
@@ -17,6 +18,8 @@ export interface DeriveContext {
   metrics: ProcessorMetrics
   ownership: IpOwnershipIndex
   clientPartitions: ClientPartitions
+  /** The record's partition's state, when the caller already has it (else looked up in clientPartitions). */
+  clientState?: ClientPartition | undefined
 }
 
 /** The rows a valid record yields, and a rejection when a later stage still refuses it. */
@@ -76,7 +79,7 @@ export function handlerFor(kind: RecordKind): KindHandler<RecordKind> {
 function deriveClientEvent(event: ClientEvent, row: Row, context: DeriveContext): Derived {
   const { metrics } = context
   metrics.stageIn.inc({ stage: 'window', kind: 'client_event' })
-  const state = context.clientPartitions.get(context.stream, context.from.partition)
+  const state = context.clientState ?? context.clientPartitions.get(context.stream, context.from.partition)
   const outcome = state.process(event, (arrival) => {
     row.arrival = arrival
     return { table: 'client_events', row, eventTimeMs: event.event_time }
@@ -103,8 +106,12 @@ function deriveFlow(flow: NetworkFlow, row: Row, context: DeriveContext): Derive
   const atMs = flow.start * 1000
   const source = ownerOf(flow.src_addr, atMs, 'src', context)
   const destination = ownerOf(flow.dst_addr, atMs, 'dst', context)
-  Object.assign(row, { src_app: source.app, src_cluster: source.cluster, src_region: source.region })
-  Object.assign(row, { dst_app: destination.app, dst_cluster: destination.cluster, dst_region: destination.region })
+  row.src_app = source.app
+  row.src_cluster = source.cluster
+  row.src_region = source.region
+  row.dst_app = destination.app
+  row.dst_cluster = destination.cluster
+  row.dst_region = destination.region
   context.metrics.stageOut.inc({ stage: 'enrich', kind: 'network_flow' })
   return { rows: [{ table: 'network_flows', row, eventTimeMs: flow.end * 1000 }] }
 }

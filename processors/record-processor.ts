@@ -16,6 +16,7 @@ import { DEFAULT_FORMAT, type FlowLogFormat } from '../schemas/flow-log/format.t
 import type { LineResult } from '../schemas/flow-log/line.ts'
 import type { RecordKind, RecordKinds } from '../schemas/types.ts'
 import { errorMessage } from '../runtime/errors.ts'
+import type { ClientPartition } from './client-partition.ts'
 import type { ClientPartitions } from './client-partitions.ts'
 import type { IpOwnershipIndex } from './enrich/ip-ownership.ts'
 import { readFlowInput } from './flow-log-input.ts'
@@ -61,7 +62,8 @@ export class RecordProcessor {
     return this.userRecords
   }
 
-  derive(stream: string, partition: string, record: SourceRecord): DerivedRow[] {
+  /** `clientState`: the partition's client-event state when the caller holds it (once per batch), instead of a lookup per event. */
+  derive(stream: string, partition: string, record: SourceRecord, clientState?: ClientPartition): DerivedRow[] {
     const kind = this.options.kindOf(stream)
     const from: Provenance = { ingestTimeMs: this.now(), partition, position: record.position }
     if (record.tombstone === true) {
@@ -82,7 +84,7 @@ export class RecordProcessor {
         this.userRecords++
         const at = index === 0 ? from : { ...from, index }
         index++
-        rows.push(...this.isolated(kind, stream, event, at))
+        rows.push(...this.isolated(kind, stream, event, at, clientState))
       }
     }
     return rows
@@ -109,10 +111,10 @@ export class RecordProcessor {
    * One user record, fenced: whatever a step throws (a bug, a pathological value no check foresaw)
    * dead-letters this record instead of stopping its partition, and the stream goes on.
    */
-  private isolated(kind: RecordKind, stream: string, event: Buffer | FlowLine | Rejected, from: Provenance): DerivedRow[] {
+  private isolated(kind: RecordKind, stream: string, event: Buffer | FlowLine | Rejected, from: Provenance, clientState: ClientPartition | undefined): DerivedRow[] {
     const bytes = Buffer.isBuffer(event) ? event : event.raw
     try {
-      return this.deriveOne(kind, stream, event, from)
+      return this.deriveOne(kind, stream, event, from, clientState)
     } catch (error) {
       return [this.reject('process', 'internal_error', `${kind}: ${errorMessage(error)}`, kind, stream, bytes, from)]
     }
@@ -135,7 +137,7 @@ export class RecordProcessor {
     return { ok: false, reason: 'unknown_schema', detail: `Confluent-framed record (schema id ${schemaId}) and no schema registry is configured (--schema-registry-url)` }
   }
 
-  private deriveOne(kind: RecordKind, stream: string, event: Buffer | FlowLine | Rejected, from: Provenance): DerivedRow[] {
+  private deriveOne(kind: RecordKind, stream: string, event: Buffer | FlowLine | Rejected, from: Provenance, clientState: ClientPartition | undefined): DerivedRow[] {
     const { metrics } = this.options
     const handler = handlerFor(kind)
     const bytes = Buffer.isBuffer(event) ? event : event.raw
@@ -152,7 +154,7 @@ export class RecordProcessor {
     const problem = columnProblem(handler.table, row)
     if (problem !== undefined) return [this.reject('validate', 'out_of_range', problem, kind, stream, bytes, from)]
     metrics.stageOut.inc({ stage: 'validate', kind })
-    const context: DeriveContext = { stream, from, metrics, ownership: this.options.ownership, clientPartitions: this.options.clientPartitions }
+    const context: DeriveContext = { stream, from, metrics, ownership: this.options.ownership, clientPartitions: this.options.clientPartitions, clientState }
     return this.rowsOf(handler.derive(record, row, context), kind, stream, bytes, from)
   }
 

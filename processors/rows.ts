@@ -1,7 +1,7 @@
 // Maps records to the rows of their ClickHouse tables, typed by schemas/tables.ts (so a column added
 // there and not here does not compile); absent strings become '' (ClickHouse's default) and absent
 // measures stay null so aggregates skip them.
-import type { ClientEvent, IpAssignment, NetworkFlow, NetworkFlowExtras } from '../schemas/types.ts'
+import type { ClientEvent, IpAssignment, NetworkFlow } from '../schemas/types.ts'
 import type { RowOf } from '../schemas/tables.ts'
 import type { Owner } from './enrich/ip-ownership.ts'
 
@@ -76,21 +76,36 @@ export function networkFlowRow(flow: NetworkFlow, source: Owner, destination: Ow
     ingest_time: from.ingestTimeMs,
     source_partition: from.partition,
     source_position: from.position,
-    ...flowExtras(flow),
+    // The v3-v8 fields, null where the record has none (a v1 writer, a format without them, "-"),
+    // spelled out: building them from a key list per flow was 1.4 % of a drain's profile.
+    vpc_id: flow.vpc_id ?? null,
+    subnet_id: flow.subnet_id ?? null,
+    instance_id: flow.instance_id ?? null,
+    tcp_flags: flow.tcp_flags ?? null,
+    traffic_type: flow.traffic_type ?? null,
+    pkt_src_addr: flow.pkt_src_addr ?? null,
+    pkt_dst_addr: flow.pkt_dst_addr ?? null,
+    region: flow.region ?? null,
+    az_id: flow.az_id ?? null,
+    sublocation_type: flow.sublocation_type ?? null,
+    sublocation_id: flow.sublocation_id ?? null,
+    pkt_src_aws_service: flow.pkt_src_aws_service ?? null,
+    pkt_dst_aws_service: flow.pkt_dst_aws_service ?? null,
+    flow_direction: flow.flow_direction ?? null,
+    traffic_path: flow.traffic_path ?? null,
+    ecs_cluster_arn: flow.ecs_cluster_arn ?? null,
+    ecs_cluster_name: flow.ecs_cluster_name ?? null,
+    ecs_container_instance_arn: flow.ecs_container_instance_arn ?? null,
+    ecs_container_instance_id: flow.ecs_container_instance_id ?? null,
+    ecs_container_id: flow.ecs_container_id ?? null,
+    ecs_second_container_id: flow.ecs_second_container_id ?? null,
+    ecs_service_name: flow.ecs_service_name ?? null,
+    ecs_task_definition_arn: flow.ecs_task_definition_arn ?? null,
+    ecs_task_arn: flow.ecs_task_arn ?? null,
+    ecs_task_id: flow.ecs_task_id ?? null,
+    reject_reason: flow.reject_reason ?? null,
     source_index: from.index ?? 0,
   }
-}
-
-const EXTRA_KEYS = [
-  'vpc_id', 'subnet_id', 'instance_id', 'tcp_flags', 'traffic_type', 'pkt_src_addr', 'pkt_dst_addr', 'region', 'az_id', 'sublocation_type',
-  'sublocation_id', 'pkt_src_aws_service', 'pkt_dst_aws_service', 'flow_direction', 'traffic_path', 'ecs_cluster_arn', 'ecs_cluster_name',
-  'ecs_container_instance_arn', 'ecs_container_instance_id', 'ecs_container_id', 'ecs_second_container_id', 'ecs_service_name',
-  'ecs_task_definition_arn', 'ecs_task_arn', 'ecs_task_id', 'reject_reason',
-] as const satisfies readonly (keyof NetworkFlowExtras)[]
-
-/** The v3-v8 fields, null where the record has none (a v1 writer, a format without them, "-"). */
-function flowExtras(flow: NetworkFlow): Required<NetworkFlowExtras> {
-  return Object.fromEntries(EXTRA_KEYS.map((key) => [key, flow[key] ?? null])) as Required<NetworkFlowExtras>
 }
 
 export function ipAssignmentRow(assignment: IpAssignment, from: Provenance): RowOf<'ip_assignments'> {

@@ -259,7 +259,7 @@ export class StreamProcessor {
     const clientState = handler.stateful ? this.clientPartitions.get(batch.stream, batch.partition) : undefined
     const budget = new TurnBudget(SLICE_MS)
     for (const record of batch.records) {
-      const rows = this.records.derive(batch.stream, batch.partition, record)
+      const rows = this.records.derive(batch.stream, batch.partition, record, clientState)
       const state = clientState?.checkpointState()
       this.segments.append(key, record.position, rows, Date.now(), state, record.data.byteLength)
       if (!budget.due()) continue
