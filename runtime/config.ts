@@ -60,7 +60,10 @@ export const configSchema = z
         password: z.string().default('').describe('ClickHouse password (HTTP only); never logged.'),
         passwordFile: z.string().min(1).optional().describe('File holding the ClickHouse password (one trailing newline is ignored), e.g. a mounted secret.'),
         caFile: z.string().min(1).optional().describe('PEM file of the CA that signed an https:// server\'s certificate (default: the system\'s CAs).'),
-        batchRows: z.number().int().min(1).default(20_000).describe('A partition seals its buffered rows once this many are pending.'),
+        // 50,000, not 20,000: only a partition catching up fills its blocks (a steady one seals on the
+        // interval), and there every block is a part of each table to write and later merge; half the
+        // inserts in a bench drain, for the same peak RSS (BENCHMARKS.md, "Changes of 2026-12-07, evening").
+        batchRows: z.number().int().min(1).default(50_000).describe('A partition seals its buffered rows once this many are pending.'),
         // 500 ms, not 1 s: raw rows' p99 freshness falls from 1.5–1.8 s to 1.0–1.4 s at a steady rate, for
         // about twice the inserts there and a quarter more in a backlog (BENCHMARKS.md, "The seal interval").
         flushIntervalMs: z.number().int().min(50).default(500).describe('...or once its oldest pending row is this old.'),

@@ -1,6 +1,6 @@
 // Contender 4, the ceiling: the same rows inserted straight into chDB from memory through Pulse's own
 // sink (same insert format), no broker, no processing (rows are built before the clock starts, in
-// blocks of 20,000, Pulse's batch size), and
+// the workload's chunks of 20,000 events, Pulse's batch size until 2026-12-07), and
 // how fast one core decodes the workload's records: Avro through the codec, JSON.parse alone, and
 // JSON through the codec (parse and schema check).
 import { performance } from 'node:perf_hooks'

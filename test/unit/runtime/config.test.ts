@@ -62,7 +62,7 @@ describe('defaults', () => {
       database: 'pulse',
       username: 'default',
       password: '',
-      batchRows: 20_000,
+      batchRows: 50_000,
       flushIntervalMs: 500,
       maxBufferedBytes: 64 << 20,
       dedup: true,
