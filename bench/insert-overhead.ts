@@ -4,7 +4,10 @@
 // the deduplication log) weighs more than its rows. Inserts blocks of 30, 300 and 3,000 qoe_1m rows
 // and of 3,000 and 20,000 client_events rows through the sink's own path (RowBinary, FROM INFILE, a
 // deduplication token each), one after the other, and prints the process's CPU per insert and per
-// thousand rows, chDB's threads and the merges they start included.
+// thousand rows, chDB's threads and the merges they start included. Then, once the process is warm
+// (the first few hundred inserts of a fresh process also pay for memory faulted in), 30-row blocks
+// again into qoe_1m and into copies of it with the Null and Memory engines: what of a small insert is
+// the query itself (Null: no part), what the table, and what the part on disk.
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -66,6 +69,15 @@ try {
     const cpu = cpuSeconds(usage)
     const wall = performance.now() - started
     console.log(`${table.padEnd(14)} ${String(size).padStart(6)} rows/insert: ${((cpu * 1000) / count).toFixed(1).padStart(6)} CPU ms per insert, ${((cpu * 1e6) / (count * size)).toFixed(2).padStart(6)} CPU ms per 1,000 rows, ${(wall / count).toFixed(1)} ms wall per insert`)
+  }
+  await clickhouse.client.command({ query: 'CREATE TABLE pulse.qoe_1m_null AS pulse.qoe_1m ENGINE = Null' })
+  await clickhouse.client.command({ query: 'CREATE TABLE pulse.qoe_1m_memory AS pulse.qoe_1m ENGINE = Memory' })
+  console.log(`warm, 30 rows per insert, ${inserts} inserts each, the tables in turn:`)
+  const warm = Array.from({ length: inserts }, (_, index) => encodeBlock('qoe_1m', qoeRows(30, index), 'RowBinary'))
+  for (const table of ['qoe_1m', 'qoe_1m_null', 'qoe_1m_memory', 'qoe_1m']) {
+    const usage = process.resourceUsage()
+    for (const body of warm) await sendInsert(clickhouse, { database: 'pulse', table, token: randomUUID() }, body)
+    console.log(`${table.padEnd(14)}     30 rows/insert: ${((cpuSeconds(usage) * 1000) / inserts).toFixed(1).padStart(6)} CPU ms per insert`)
   }
 } finally {
   await clickhouse.close()
