@@ -6,7 +6,6 @@ import type { DerivedRow, Row } from '../pipeline/rows.ts'
 import type { TableName } from '../schemas/tables.ts'
 import type { ClientEvent, IpAssignment, NetworkFlow, RecordKind, RecordKinds } from '../schemas/types.ts'
 import type { ClientPartition } from './client-partition.ts'
-import type { ClientPartitions } from './client-partitions.ts'
 import type { IpOwnershipIndex, Owner } from './enrich/ip-ownership.ts'
 import type { ProcessorMetrics } from './metrics.ts'
 import { clientEventRow, ipAssignmentRow, networkFlowRow, UNKNOWN_OWNER, type Provenance } from './rows.ts'
@@ -17,9 +16,8 @@ export interface DeriveContext {
   from: Provenance
   metrics: ProcessorMetrics
   ownership: IpOwnershipIndex
-  clientPartitions: ClientPartitions
-  /** The record's partition's state, when the caller already has it (else looked up in clientPartitions). */
-  clientState?: ClientPartition | undefined
+  /** The record's partition's event-time state, for the kinds that keep one (KindHandler.stateful). */
+  clientState: ClientPartition | undefined
 }
 
 /** The rows a valid record yields, and a rejection when a later stage still refuses it. */
@@ -79,7 +77,8 @@ export function handlerFor(kind: RecordKind): KindHandler<RecordKind> {
 function deriveClientEvent(event: ClientEvent, row: Row, context: DeriveContext): Derived {
   const { metrics } = context
   metrics.stageIn.inc({ stage: 'window', kind: 'client_event' })
-  const state = context.clientState ?? context.clientPartitions.get(context.stream, context.from.partition)
+  const state = context.clientState
+  if (state === undefined) throw new Error('a client event reached derive without its partition state')
   const outcome = state.process(event, (arrival) => {
     row.arrival = arrival
     return { table: 'client_events', row, eventTimeMs: event.event_time }

@@ -62,7 +62,7 @@ export class RecordProcessor {
     return this.userRecords
   }
 
-  /** `clientState`: the partition's client-event state when the caller holds it (once per batch), instead of a lookup per event. */
+  /** `clientState`: the partition's client-event state when the caller holds it (once per batch); else it is looked up per valid event. */
   derive(stream: string, partition: string, record: SourceRecord, clientState?: ClientPartition): DerivedRow[] {
     const kind = this.options.kindOf(stream)
     const from: Provenance = { ingestTimeMs: this.now(), partition, position: record.position }
@@ -154,7 +154,8 @@ export class RecordProcessor {
     const problem = columnProblem(handler.table, row)
     if (problem !== undefined) return [this.reject('validate', 'out_of_range', problem, kind, stream, bytes, from)]
     metrics.stageOut.inc({ stage: 'validate', kind })
-    const context: DeriveContext = { stream, from, metrics, ownership: this.options.ownership, clientPartitions: this.options.clientPartitions, clientState }
+    const state = handler.stateful ? (clientState ?? this.options.clientPartitions.get(stream, from.partition)) : undefined
+    const context: DeriveContext = { stream, from, metrics, ownership: this.options.ownership, clientState: state }
     return this.rowsOf(handler.derive(record, row, context), kind, stream, bytes, from)
   }
 
