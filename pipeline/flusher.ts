@@ -184,8 +184,8 @@ export class Flusher {
 }
 
 /**
- * A table's rows of one segment as blocks: the encoded ones, and those kept as objects (combined rows,
- * or rows the buffer could not encode). When both exist the objects' block gets a token of its own;
+ * A table's rows of one segment as blocks: the encoded ones, and those kept as objects (rows the
+ * buffer could not encode, or all of them for a table without a buffer). When both exist the objects' block gets a token of its own;
  * a replay splits the same rows the same way, so each token still names the same rows.
  */
 function tableBlocks(table: string, content: TableRows, token: string | undefined): Block[] {

@@ -21,7 +21,7 @@ export interface DerivedRow {
 }
 
 export interface TableRows {
-  /** Rows kept as objects: combined ones, and any the table's row buffer could not encode. */
+  /** Rows kept as objects: combined ones until the block is sealed (they join the buffer then), and any the table's row buffer could not encode. */
   rows: Row[]
   /** The rows written as they arrived, when the sink encodes this table's rows (pipeline/sink.ts, RowBuffer). */
   buffer?: RowBuffer
