@@ -33,8 +33,8 @@ export interface SegmentPolicy {
   batchRows: number
   flushIntervalMs: number
   /**
-   * How old a block of a partition that is catching up (a full block or more behind in its stream,
-   * noteBacklog) may grow before it is sealed anyway; until then it is sealed on size. Unset: the
+   * How old a block of a partition that is catching up (behind in its stream by more than its latest
+   * batch, noteBacklog) may grow before it is sealed anyway; until then it is sealed on size. Unset: the
    * flush interval, for every partition.
    */
   backlogFlushIntervalMs?: number
@@ -74,13 +74,17 @@ export class PartitionSegments {
   }
 
   /**
-   * What the partition's stream held past its latest batch. A partition a full block or more behind
-   * is catching up: its rows are not fresh whatever the seal, and blocks sealed on age there are a
-   * fraction of batchRows, each paying an insert (and a part to merge) per table. Its blocks are
-   * sealed on size until they reach backlogFlushIntervalMs.
+   * What the partition's stream held past its latest batch of `batchRecords` records. A partition is
+   * catching up while more waits than that batch held, and at least a tenth of a block: its rows are
+   * not fresh whatever the seal, and blocks sealed on age there are a fraction of batchRows, each
+   * paying an insert (and a part to merge) per table. Its blocks are sealed on size until they reach
+   * backlogFlushIntervalMs. The test is against the batch, not a full block: with "a block or more
+   * behind" the last block's worth of every backlog (all of a partition smaller than a block) was
+   * cut on the flush interval into blocks of a few thousand rows (BENCHMARKS.md, "Blocks of a backlog").
    */
-  noteBacklog(partition: string, behind: number | undefined): void {
-    if (behind !== undefined && behind >= this.policy.batchRows) this.catchingUp.add(partition)
+  noteBacklog(partition: string, behind: number | undefined, batchRecords = 0): void {
+    const floor = Math.ceil(this.policy.batchRows / 10)
+    if (behind !== undefined && behind >= Math.max(floor, batchRecords)) this.catchingUp.add(partition)
     else this.catchingUp.delete(partition)
   }
 

@@ -18,7 +18,8 @@ export interface SourceBatch {
   /**
    * Records the stream held past this batch when it was fetched (Kafka: the partition's high
    * watermark less the offset after the batch); unset when the source does not know. A partition
-   * this far behind is catching up, and its blocks are sealed on size rather than age (segments.ts).
+   * with more waiting than its batch held is catching up, and its blocks are sealed on size rather
+   * than age (segments.ts, noteBacklog).
    */
   behind?: number | undefined
   /**

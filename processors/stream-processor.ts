@@ -255,7 +255,7 @@ export class StreamProcessor {
     // While the registry is down the batch waits here, and the source with it: nothing is dead-lettered for it.
     await this.options.writerSchemas?.prefetch(userRecords(batch), this.stopping.signal)
     const key = partitionKey(batch.stream, batch.partition)
-    this.segments.noteBacklog(key, batch.behind)
+    this.segments.noteBacklog(key, batch.behind, batch.records.length)
     const clientState = handler.stateful ? this.clientPartitions.get(batch.stream, batch.partition) : undefined
     const budget = new TurnBudget(SLICE_MS)
     for (const record of batch.records) {

@@ -101,42 +101,51 @@ describe('sealing on age', () => {
 })
 
 describe('a partition catching up', () => {
-  const policy = { batchRows: 3, flushIntervalMs: 500, backlogFlushIntervalMs: 5_000 }
+  const policy = { batchRows: 30, flushIntervalMs: 500, backlogFlushIntervalMs: 5_000 }
 
-  it('is sealed on size, not on the flush interval, while its stream holds a full block or more past its batch', () => {
+  it('is sealed on size, not on the flush interval, while its stream holds more past its batch than the batch held', () => {
     const segments = new PartitionSegments(policy)
-    segments.noteBacklog('p', 3)
+    segments.noteBacklog('p', 4, 3)
     segments.append('p', '1', rows('1'), T0)
     segments.append('p', '2', rows('2'), T0)
     expect(segments.hasDue(T0 + 4_999)).toBe(false)
     expect(segments.takeSealed(T0 + 4_999)).toEqual([])
-    segments.append('p', '3', rows('3'), T0 + 4_999)
-    expect(ranges(segments.takeSealed(T0 + 4_999))).toEqual([['p', '1', '3']])
+    for (let position = 3; position <= 30; position++) segments.append('p', String(position), rows(String(position)), T0 + 4_999)
+    expect(ranges(segments.takeSealed(T0 + 4_999))).toEqual([['p', '1', '30']])
   })
 
   it('is sealed anyway once its block reaches the backlog interval', () => {
     const segments = new PartitionSegments(policy)
-    segments.noteBacklog('p', 100)
+    segments.noteBacklog('p', 100, 3)
     segments.append('p', '1', rows('1'), T0)
     expect(segments.hasDue(T0 + 5_000)).toBe(true)
     expect(ranges(segments.takeSealed(T0 + 5_000))).toEqual([['p', '1', '1']])
   })
 
-  it('goes back to the flush interval when a batch says it has caught up, and only that partition is affected', () => {
+  it('is not catching up when less waits than its batch held, or less than a tenth of a block', () => {
     const segments = new PartitionSegments(policy)
-    segments.noteBacklog('p', 100)
-    segments.noteBacklog('q', 100)
+    segments.noteBacklog('p', 9, 10)
+    segments.noteBacklog('q', 2, 1)
     segments.append('p', '1', rows('1'), T0)
     segments.append('q', '1', rows('1'), T0)
-    segments.noteBacklog('p', 2)
+    expect(ranges(segments.takeSealed(T0 + 500))).toEqual([['p', '1', '1'], ['q', '1', '1']])
+  })
+
+  it('goes back to the flush interval when a batch says it has caught up, and only that partition is affected', () => {
+    const segments = new PartitionSegments(policy)
+    segments.noteBacklog('p', 100, 5)
+    segments.noteBacklog('q', 100, 5)
+    segments.append('p', '1', rows('1'), T0)
+    segments.append('q', '1', rows('1'), T0)
+    segments.noteBacklog('p', 4, 5)
     expect(ranges(segments.takeSealed(T0 + 500))).toEqual([['p', '1', '1']])
-    segments.noteBacklog('q', undefined)
+    segments.noteBacklog('q', undefined, 5)
     expect(ranges(segments.takeSealed(T0 + 500))).toEqual([['q', '1', '1']])
   })
 
   it('is forgotten with its partition', () => {
     const segments = new PartitionSegments(policy)
-    segments.noteBacklog('p', 100)
+    segments.noteBacklog('p', 100, 5)
     segments.dropPartition('p')
     segments.append('p', '1', rows('1'), T0)
     expect(ranges(segments.takeSealed(T0 + 500))).toEqual([['p', '1', '1']])
