@@ -71,4 +71,17 @@ describe('DedupWindow', () => {
     window.isDuplicate(randomUUID(), later, later)
     expect(window.size).toBe(1)
   })
+
+  it('holds at most a horizon and a half of ids under steady traffic, and never less than the horizon', () => {
+    const window = new DedupWindow(10 * MINUTE)
+    const t = 1_700_000_000_000
+    let most = 0
+    for (let second = 0; second < 60 * 60; second++) {
+      const now = t + second * 1000
+      window.isDuplicate(randomUUID(), now, now)
+      most = Math.max(most, window.size)
+      if (second >= 600) expect(window.size).toBeGreaterThanOrEqual(600)
+    }
+    expect(most).toBeLessThanOrEqual(901)
+  })
 })
