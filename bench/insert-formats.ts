@@ -11,8 +11,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { decode } from '../schemas/codec.ts'
-import { clientEventRow } from '../processors/rows.ts'
 import { columnsOf } from '../schemas/tables.ts'
 import type { Row } from '../pipeline/rows.ts'
 import { connectClickHouse } from '../sinks/clickhouse/connection.ts'
@@ -21,21 +19,14 @@ import { encodeBlock } from '../sinks/clickhouse/encode/block-encoder.ts'
 import { columnList } from '../sinks/clickhouse/encode/block-columns.ts'
 import { sendInsert } from '../sinks/clickhouse/insert-sender.ts'
 import { cpuSeconds } from './pipelines/measure.ts'
-import { workloadChunks } from './pipelines/workload.ts'
+import { clientEventRows } from './pipelines/workload.ts'
 
 const BLOCK = 20_000
 const events = Number(process.argv[2] ?? 200_000)
 const columns = columnsOf('client_events').map(([name]) => name)
 
 function blocksOfRows(): Row[][] {
-  const from = { ingestTimeMs: Date.UTC(2026, 11, 1), partition: '0', position: '0' }
-  const rows: Row[] = []
-  for (const chunk of workloadChunks(events, 0, 7)) {
-    for (const record of chunk.avro.client_event) {
-      const decoded = decode('client_event', record.value)
-      if (decoded.ok) rows.push(clientEventRow(decoded.value, from))
-    }
-  }
+  const rows = clientEventRows(events, 7)
   const blocks: Row[][] = []
   for (let at = 0; at < rows.length; at += BLOCK) blocks.push(rows.slice(at, at + BLOCK))
   return blocks

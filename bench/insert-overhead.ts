@@ -14,14 +14,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { Row } from '../pipeline/rows.ts'
-import { clientEventRow } from '../processors/rows.ts'
-import { decode } from '../schemas/codec.ts'
 import { connectClickHouse } from '../sinks/clickhouse/connection.ts'
 import { migrate } from '../sinks/clickhouse/migrate.ts'
 import { encodeBlock } from '../sinks/clickhouse/encode/block-encoder.ts'
 import { sendInsert } from '../sinks/clickhouse/insert-sender.ts'
 import { cpuSeconds } from './pipelines/measure.ts'
-import { workloadChunks } from './pipelines/workload.ts'
+import { clientEventRows } from './pipelines/workload.ts'
 
 const inserts = Number(process.argv[2] ?? 100)
 const MINUTE = Date.UTC(2026, 11, 1)
@@ -35,23 +33,11 @@ function qoeRows(size: number, block: number): Row[] {
   }))
 }
 
-function clientEventRows(count: number): Row[] {
-  const from = { ingestTimeMs: MINUTE, partition: '0', position: '0' }
-  const rows: Row[] = []
-  for (const chunk of workloadChunks(count, 0, 7)) {
-    for (const record of chunk.avro.client_event) {
-      const decoded = decode('client_event', record.value)
-      if (decoded.ok) rows.push(clientEventRow(decoded.value, from))
-    }
-  }
-  return rows
-}
-
 const dataDir = mkdtempSync(join(tmpdir(), 'pulse-insert-overhead-'))
 const clickhouse = connectClickHouse({ dataDir, username: 'default', password: '' })
 try {
   await migrate(clickhouse.client, 'pulse')
-  const events = clientEventRows(20_000)
+  const events = clientEventRows(20_000, 7)
   const cases: { table: string; size: number; block: (index: number) => Row[] }[] = [
     { table: 'qoe_1m', size: 30, block: (index) => qoeRows(30, index) },
     { table: 'qoe_1m', size: 300, block: (index) => qoeRows(300, index) },

@@ -10,33 +10,18 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Row } from '../pipeline/rows.ts'
-import { clientEventRow } from '../processors/rows.ts'
-import { decode } from '../schemas/codec.ts'
 import { connectClickHouse } from '../sinks/clickhouse/connection.ts'
 import { encodeBlock, type InsertBody } from '../sinks/clickhouse/encode/block-encoder.ts'
 import { sendInsert } from '../sinks/clickhouse/insert-sender.ts'
 import { migrate } from '../sinks/clickhouse/migrate.ts'
 import { threadCpuSeconds, threadCpuSince } from './pipelines/measure.ts'
-import { workloadChunks } from './pipelines/workload.ts'
+import { clientEventRows } from './pipelines/workload.ts'
 
 const total = Number(process.argv[2] ?? 1_000_000)
 const perInsert = Number(process.argv[3] ?? 50_000)
 const setting = process.argv[4]
 /** Merges are picked every few seconds at most; this long with none running means they are done. */
 const QUIET_MS = 2_000
-
-function clientEventRows(count: number): Row[] {
-  const from = { ingestTimeMs: Date.UTC(2026, 11, 1), partition: '0', position: '0' }
-  const rows: Row[] = []
-  for (const chunk of workloadChunks(count, 0, 7)) {
-    for (const record of chunk.avro.client_event) {
-      const decoded = decode('client_event', record.value)
-      if (decoded.ok) rows.push(clientEventRow(decoded.value, from))
-    }
-  }
-  return rows
-}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'pulse-merge-cost-'))
 const clickhouse = connectClickHouse({ dataDir, username: 'default', password: '' })
@@ -56,7 +41,7 @@ async function mergesSettled(): Promise<void> {
 try {
   await migrate(clickhouse.client, 'pulse')
   if (setting !== undefined) await clickhouse.client.command({ query: `ALTER TABLE pulse.client_events MODIFY SETTING ${setting}` })
-  const rows = clientEventRows(total)
+  const rows = clientEventRows(total, 7)
   const bodies: InsertBody[] = []
   for (let from = 0; from < rows.length; from += perInsert) bodies.push(encodeBlock('client_events', rows.slice(from, from + perInsert), 'RowBinary'))
   const before = threadCpuSeconds()

@@ -5,7 +5,9 @@
 import { createClientTraffic, createFlowTraffic } from '../../producers/generators/index.ts'
 import type { KafkaTransport } from '../../producers/kafka/kafka-transport.ts'
 import type { OutgoingRecord } from '../../producers/transport.ts'
-import { encode } from '../../schemas/codec.ts'
+import type { Row } from '../../pipeline/rows.ts'
+import { clientEventRow } from '../../processors/rows.ts'
+import { decode, encode } from '../../schemas/codec.ts'
 import type { RecordKind } from '../../schemas/types.ts'
 import type { Topics } from './types.ts'
 
@@ -51,6 +53,22 @@ export function* workloadChunks(events: number, flows: number, seed: number): Ge
     }
   }
   yield chunk
+}
+
+/**
+ * The first `count` client events of the workload as the raw rows Pulse writes for them (decoded,
+ * mapped, provenance of one partition): what the insert benches send through the sink's path.
+ */
+export function clientEventRows(count: number, seed: number): Row[] {
+  const from = { ingestTimeMs: Date.UTC(2026, 11, 1), partition: '0', position: '0' }
+  const rows: Row[] = []
+  for (const chunk of workloadChunks(count, 0, seed)) {
+    for (const record of chunk.avro.client_event) {
+      const decoded = decode('client_event', record.value)
+      if (decoded.ok) rows.push(clientEventRow(decoded.value, from))
+    }
+  }
+  return rows
 }
 
 export function avroTopics(prefix: string): Record<RecordKind, string> {
